@@ -194,9 +194,13 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
 
 
 def is_text_topic(rows: list[dict[str, str]], topic: str) -> bool:
+    """A String topic: any non-numeric value. The exports print missing numbers as empty fields, so a
+    literal '.' can only be CBS's placeholder inside a String topic (e.g. Code_8 in Gebieden 2025)."""
     for row in rows:
         value = row[topic].strip()
-        if value not in ("", "."):
+        if value == ".":
+            return True
+        if value:
             try:
                 float(value)
             except ValueError:

@@ -1,0 +1,29 @@
+# kindbelang: `make run` and `make test` work on a fresh machine (Python 3.11, no internet but PyPI).
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT ?= $(or $(KINDBELANG_OUT),$(CURDIR)/data/out)
+
+.PHONY: run test ui setup clean
+
+run: $(STAMP)
+	$(VENV)/bin/kindbelang run
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+ui: $(STAMP)
+	mkdir -p $(OUT)/.dagster
+	DAGSTER_HOME=$(OUT)/.dagster $(VENV)/bin/dagster dev -m kindbelang.definitions
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) data/out

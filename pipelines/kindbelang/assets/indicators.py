@@ -1,0 +1,55 @@
+"""marts.indicators: the indicator registry as a table, the entry point of every published figure."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from kindbelang.registry import load_registry
+from kindbelang.resources import Warehouse
+
+SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "care_form": pl.String})
+
+
+def registry_frame() -> pl.DataFrame:
+    rows = []
+    for ind in load_registry():
+        sources = [{"table": s.get("table"), "column": s.get("column"), "care_form": s.get("care_form")}
+                   for s in ind.get("sources", [])]
+        rows.append({
+            "indicator_id": ind["id"],
+            "title": ind["title"],
+            "definition": ind["definition"],
+            "theme": ind["theme"],
+            "unit": ind["unit"],
+            "denominator": ind.get("denominator"),
+            "direction": ind["direction"],
+            "levels": ind.get("levels", []),
+            "frequency": ind.get("frequency"),
+            "ivrk_articles": ind.get("ivrk_articles", []),
+            "status": ind["status"],
+            "source_tables": ", ".join(dict.fromkeys(s["table"] for s in sources if s["table"])),
+            "sources": sources,
+        })
+    return pl.DataFrame(rows, schema_overrides={
+        "levels": pl.List(pl.String), "ivrk_articles": pl.List(pl.Int64), "sources": pl.List(SOURCE_STRUCT),
+        "denominator": pl.String,
+    })
+
+
+@dg.asset(
+    key=["marts", "indicators"],
+    group_name="marts",
+    kinds={"polars", "duckdb"},
+    description="Eén rij per indicator uit het indicatorregister (pipelines/kindbelang/indicators.yaml).",
+)
+def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
+    frame = registry_frame()
+    with warehouse.connect() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.register("registry", frame.to_arrow())
+        con.execute("CREATE OR REPLACE TABLE marts.indicators AS SELECT * FROM registry")
+    return dg.MaterializeResult(metadata={
+        "indicators": frame.height,
+        "by_status": dg.MetadataValue.json(dict(frame.group_by("status").len().iter_rows())),
+    })

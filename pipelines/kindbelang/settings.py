@@ -1,0 +1,42 @@
+"""Where kindbelang reads and writes. Every path is resolved at run time from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "sql"
+SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshot"
+DEFAULT_CBS_URL = "https://opendata.cbs.nl"
+
+
+@dataclass(frozen=True)
+class Paths:
+    out: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.out / "kindbelang.duckdb"
+
+    @property
+    def live_raw(self) -> Path:
+        """Raw tables fetched live; the committed snapshot stays untouched."""
+        return self.out / "raw"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.out / ".dagster"
+
+
+def out_dir() -> Path:
+    return Path(os.environ.get("KINDBELANG_OUT") or PROJECT_ROOT / "data" / "out").resolve()
+
+
+def paths() -> Paths:
+    return Paths(out_dir())
+
+
+def cbs_url() -> str:
+    return os.environ.get("KINDBELANG_CBS_URL") or DEFAULT_CBS_URL

@@ -1,0 +1,34 @@
+"""Shared fixtures: one full pipeline run on the embedded snapshot, in a temporary output directory."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from conftest_cbs import cbs_server  # noqa: F401  (fixture for tests against the local CBS server)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """Materialise every asset once, like `kindbelang run`, and return the output directory."""
+    import dagster as dg
+
+    from kindbelang.definitions import defs
+
+    out = tmp_path_factory.mktemp("out")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KINDBELANG_OUT", str(out))
+    result = defs.resolve_job_def("monitor").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    yield out, result
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def warehouse(pipeline_run):
+    out, result = pipeline_run
+    assert result.success, "the pipeline run on the snapshot failed"
+    con = duckdb.connect(str(out / "kindbelang.duckdb"), read_only=True)
+    yield con
+    con.close()

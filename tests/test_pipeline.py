@@ -1,0 +1,104 @@
+"""A full run on the snapshot: the values published equal the CBS cells they come from."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from kindbelang.definitions import defs
+from kindbelang.settings import SNAPSHOT_DIR
+
+EXPECTED_NON_RAW_ASSETS = {
+    "staging/cbs_columns", "staging/cbs_periods", "staging/gemeente_history", "staging/gemeente_memberships",
+    "staging/population", "staging/youth_care_counts", "staging/youth_care_indicators",
+    "marts/indicator_values", "marts/indicators", "marts/region_memberships", "marts/regions",
+    "marts/youth_care_use",
+}
+
+
+def test_definitions_load_with_one_raw_asset_per_catalog_table():
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {k for k in keys if not k.startswith("raw/")} >= EXPECTED_NON_RAW_ASSETS
+    assert "raw/cbs_82972ned" in keys and "raw/cbs_86059ned" in keys
+
+
+def test_full_materialisation_succeeds(pipeline_run):
+    _, result = pipeline_run
+    assert result.success
+
+
+def value(warehouse, indicator, region, period):
+    rows = warehouse.execute(
+        "SELECT value FROM marts.indicator_values WHERE indicator_id = ? AND region_code = ? AND period = ?"
+        " AND boundary_year IS NULL", [indicator, region, period]).fetchall()
+    assert len(rows) == 1, (indicator, region, period, rows)
+    return rows[0][0]
+
+
+def test_amsterdam_first_half_2021_jeugdhulp(warehouse):
+    assert value(warehouse, "jeugdhulp_pct", "GM0363", "2021HJ01") == pytest.approx(11.4)
+
+
+def test_national_2021_first_half_reads_as_cbs_publishes_it(warehouse):
+    got = [value(warehouse, i, "NL01", "2021HJ01") for i in (
+        "jeugdhulp_pct", "jeugdhulp_verblijf_pct", "jeugdbescherming_pct", "jeugdbescherming_verblijf_pct",
+        "jeugdreclassering_pct")]
+    assert got == pytest.approx([11.1, 9.9, 1.1, 47.5, 0.3])
+
+
+def test_counts_equal_the_source_cells(warehouse):
+    assert value(warehouse, "jeugdzorg_aantal", "NL01", "2015HJ01") == 318610
+    assert value(warehouse, "jeugdzorg_aantal", "NL01", "2021JJ00") == 469705
+
+
+@pytest.mark.parametrize("indicator", ["jeugdhulp_pct", "jeugdzorg_aantal"])
+def test_every_gemeente_of_the_periods_own_boundaries_is_present(warehouse, indicator):
+    missing = warehouse.execute("""
+        SELECT DISTINCT v.period, m.gemeente_code
+        FROM (SELECT DISTINCT period, year FROM marts.indicator_values WHERE indicator_id = ?) AS v
+        JOIN marts.region_memberships AS m ON m.boundary_year = v.year
+        ANTI JOIN marts.indicator_values AS i
+            ON i.indicator_id = ? AND i.period = v.period AND i.region_code = m.gemeente_code
+    """, [indicator, indicator]).fetchall()
+    assert missing == []
+    extra = warehouse.execute("""
+        SELECT i.period, i.region_code FROM marts.indicator_values AS i
+        ANTI JOIN marts.region_memberships AS m ON m.boundary_year = i.year AND m.gemeente_code = i.region_code
+        WHERE i.indicator_id = ? AND i.region_level = 'gemeente'
+    """, [indicator]).fetchall()
+    assert extra == []
+
+
+def test_suppressed_cells_stay_null(warehouse):
+    source = pl.read_parquet(SNAPSHOT_DIR / "85098NED" / "data.parquet")
+    suppressed = source.filter(
+        pl.col("RegioS").str.starts_with("GM") & pl.col("JongerenMetJeugdreclassering_5").is_null()
+        & (pl.col("Perioden") == "2023JJ00"))
+    assert suppressed.height > 0
+    codes = suppressed["RegioS"].to_list()
+    existing = {c for (c,) in warehouse.execute(
+        "SELECT gemeente_code FROM marts.region_memberships WHERE boundary_year = 2023").fetchall()}
+    codes = [c for c in codes if c in existing]
+    rows = warehouse.execute(
+        "SELECT region_code, value FROM marts.indicator_values WHERE indicator_id = 'jeugdreclassering_pct' "
+        "AND period = '2023JJ00' AND region_code IN (SELECT unnest(?))", [codes]).fetchall()
+    assert len(rows) == len(codes) and all(v is None for _, v in rows)
+
+
+def test_status_is_onbekend_for_the_snapshot_never_guessed(warehouse):
+    statuses = {s for (s,) in warehouse.execute("SELECT DISTINCT status FROM marts.indicator_values").fetchall()}
+    assert statuses == {"onbekend"}
+
+
+def test_every_value_names_its_source_table_and_unit(warehouse):
+    rows = warehouse.execute(
+        "SELECT count(*) FROM marts.indicator_values WHERE source_table IS NULL OR unit IS NULL").fetchone()
+    assert rows == (0,)
+
+
+def test_eemsdelta_replaces_its_parts_from_2021(warehouse):
+    codes = lambda period: {c for (c,) in warehouse.execute(  # noqa: E731
+        "SELECT region_code FROM marts.indicator_values WHERE indicator_id = 'jeugdhulp_pct' AND period = ?",
+        [period]).fetchall()}
+    assert {"GM0003", "GM0010", "GM0024"} <= codes("2020JJ00") and "GM1979" not in codes("2020JJ00")
+    assert "GM1979" in codes("2021JJ00") and not {"GM0003", "GM0010", "GM0024"} & codes("2021JJ00")
