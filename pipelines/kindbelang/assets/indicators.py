@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from kindbelang.assets.sql_models import comment_columns
 from kindbelang.registry import load_registry
 from kindbelang.resources import Warehouse
 
@@ -49,6 +50,8 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.register("registry", frame.to_arrow())
         con.execute("CREATE OR REPLACE TABLE marts.indicators AS SELECT * FROM registry")
+        con.execute("COMMENT ON TABLE marts.indicators IS 'Eén rij per indicator uit het indicatorregister.'")
+        comment_columns(con, "marts", "indicators")
     return dg.MaterializeResult(metadata={
         "indicators": frame.height,
         "by_status": dg.MetadataValue.json(dict(frame.group_by("status").len().iter_rows())),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import yaml
 
 from kindbelang.assets.ingest import raw_assets
 from kindbelang.resources import Warehouse
@@ -60,6 +61,21 @@ def discover_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     return [SqlModel(schema, p.stem, p) for schema in SCHEMAS for p in sorted((sql_dir / schema).glob("*.sql"))]
 
 
+def column_descriptions(schema: str) -> dict[str, dict[str, str]]:
+    path = SQL_DIR / schema / "columns.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def comment_columns(con, schema: str, table: str) -> None:
+    """Dutch column descriptions from sql/<schema>/columns.yaml, so analysts see them in any client."""
+    described = column_descriptions(schema).get(table, {})
+    columns = {c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]
+    ).fetchall()}
+    for column in sorted(columns & described.keys()):
+        con.execute(f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {sql_literal(described[column])}')
+
+
 def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -73,6 +89,7 @@ def materialise(con, model: SqlModel) -> int:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
     con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{model.name} AS\n{model.sql}")
     con.execute(f"COMMENT ON TABLE {model.schema}.{model.name} IS {sql_literal(model.description)}")
+    comment_columns(con, model.schema, model.name)
     return con.execute(f"SELECT count(*) FROM {model.schema}.{model.name}").fetchone()[0]
 
 

@@ -1,0 +1,78 @@
+"""Analyst access: read-only SQL on a warehouse, and one run at a time."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from kindbelang.run_lock import RunInProgress, exclusive_run
+from kindbelang.sql_shell import RefusedStatement, connect_read_only, render, run_query
+
+
+@pytest.fixture(scope="module")
+def read_only(pipeline_run):
+    out, result = pipeline_run
+    assert result.success
+    con = connect_read_only(out / "kindbelang.duckdb")
+    yield con
+    con.close()
+
+
+def test_query_renders_as_table_csv_and_json(read_only):
+    columns, rows = run_query(read_only, "SELECT indicator_id, value FROM marts.indicator_values "
+                              "WHERE region_code = 'GM0363' AND period = '2021HJ01' "
+                              "AND indicator_id = 'jeugdhulp_pct' AND boundary_year IS NULL")
+    assert rows == [("jeugdhulp_pct", 11.4)]
+    assert render(columns, rows, "csv") == "indicator_id,value\njeugdhulp_pct,11.4"
+    assert json.loads(render(columns, rows, "json")) == [{"indicator_id": "jeugdhulp_pct", "value": 11.4}]
+    assert "jeugdhulp_pct | 11.4" in render(columns, rows, "table")
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM marts.indicator_values",
+    "CREATE TABLE x AS SELECT 1",
+    "COPY marts.indicators TO '/tmp/x.csv'",
+    "ATTACH '/tmp/other.duckdb'",
+    "SELECT 1; DROP TABLE marts.indicators",
+])
+def test_writes_are_refused_with_a_clear_message(read_only, statement):
+    with pytest.raises(RefusedStatement, match="alleen"):
+        run_query(read_only, statement)
+    assert run_query(read_only, "SELECT count(*) FROM marts.indicators")[1][0][0] > 0
+
+
+def test_sql_cannot_read_or_write_files(read_only):
+    with pytest.raises(duckdb.Error):
+        run_query(read_only, "SELECT * FROM read_csv('/etc/hostname')")
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(tmp_path):
+    with exclusive_run(tmp_path):
+        with pytest.raises(RunInProgress, match="al een kindbelang-run"):
+            with exclusive_run(tmp_path):
+                pass
+    with exclusive_run(tmp_path):  # free again afterwards
+        pass
+
+
+def test_a_killed_run_does_not_block_the_next(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib\n"
+        "from kindbelang.run_lock import exclusive_run\n"
+        f"with exclusive_run(pathlib.Path({str(tmp_path)!r})):\n"
+        "    print('locked', flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(RunInProgress):
+        with exclusive_run(tmp_path):
+            pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    start = time.monotonic()
+    with exclusive_run(tmp_path, wait_seconds=5):
+        assert time.monotonic() - start < 5
