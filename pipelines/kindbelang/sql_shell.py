@@ -56,7 +56,7 @@ def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
         return buffer.getvalue().rstrip("\n")
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    line = lambda values: " | ".join(v.ljust(w) for v, w in zip(values, widths))  # noqa: E731
+    line = lambda values: " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
     out = [line(columns), "-+-".join("-" * w for w in widths), *(line(r) for r in cells)]
     out.append(f"({len(rows)} rijen)")
     return "\n".join(out)
