@@ -10,6 +10,7 @@ run: $(STAMP)
 	$(VENV)/bin/kindbelang run
 
 test: $(STAMP)
+	sh scripts/ensure_chromium.sh
 	$(PY) -m pytest -q
 
 ui: $(STAMP)

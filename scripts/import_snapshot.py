@@ -57,6 +57,27 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
         "keep": lambda row: row["KenmerkenVanHuishoudens"] == "Particuliere huishoudens",
         "row_filter": "Kept KenmerkenVanHuishoudens = 'Particuliere huishoudens'; dropped the partial "
         "'Type: Eenpersoonshuishouden' slice, which the pipeline does not use."}),
+    # Parental domains (issue 4). Titles from PROVENANCE.md; see catalog.yaml for the columns used.
+    "81064NED": ("ouderfactoren/81064ned.csv", "catalog", {}),
+    "84926NED": ("ouderfactoren/84926NED.csv", "catalog", {
+        "truncation": TRUNCATED + " Complete: Nederland, landsdelen, provincies and gemeenten (including former "
+        "ones) alphabetically up to and including Noardeast-Fryslân, 1999-2023. Missing: every gemeente after "
+        "Noardeast-Fryslân in alphabetical order (e.g. Rotterdam, Utrecht, Zwolle).",
+        "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
+    "84924NED": ("ouderfactoren/84924NED.csv", "catalog", {
+        "truncation": TRUNCATED + " Complete: Nederland, landsdelen, provincies and gemeenten (including former "
+        "ones) alphabetically up to and including Noardeast-Fryslân, 1999-2023. Missing: every gemeente after "
+        "Noardeast-Fryslân in alphabetical order.",
+        "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
+    "85655NED": ("ouderfactoren/85655NED.csv", "catalog", {
+        "truncation": TRUNCATED + " Complete: Leeftijd totaal (code 10000) x Geslacht 'Totaal mannen en vrouwen' "
+        "for all woongemeenten, 2010-2024. Partial: Geslacht 'Mannen' (up to Heerlen 2019). Missing: vrouwen "
+        "and every age group.",
+        "keep": lambda row: row["Leeftijd"] == "10000" and row["Geslacht"] == "Totaal mannen en vrouwen",
+        "row_filter": "Kept Leeftijd = '10000' (totaal) and Geslacht = 'Totaal mannen en vrouwen', the only "
+        "complete slice and the only one the pipeline uses; dropped the partial 'Mannen' slice.",
+        "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)", "Gemeenten; niet in te delen"}}),
+    "60060NED": ("ouderfactoren/60060ned.csv", "descriptive", {}),
     "70739NED": ("regio/70739ned.csv", "descriptive", {}),
     **{tid: (f"regio/{tid}.csv", "inferred from the gemeente set", {}) for tid in (
         "82949NED", "83287NED", "83553NED", "83859NED", "84378NED", "84721NED",
@@ -116,6 +137,7 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
         "TableInfos.Modified unknown: the source is a processed export (status per period: onbekend).",
         "DataProperties: reconstructed from column names and pipelines/kindbelang/catalog.yaml.",
     ]
+    text_topics = {topic for topic in topics if is_text_topic(rows, topic)}  # once per topic, not per cell
     dropped: dict[str, int] = defaultdict(int)
     out_rows, dim_values = [], defaultdict(dict)
     for row in rows:
@@ -126,6 +148,11 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
             if dim == region_dim or (is_gebieden and dim == "RegioS"):
                 if is_gebieden:
                     key = row["Code_1"].strip()
+                elif label in notes.get("drop_labels", ()):
+                    # "Niet in te delen": persons without a known region; no CBS code in the export.
+                    dropped[label] += 1
+                    skip = True
+                    break
                 elif SIZE_CLASS.search(label):
                     dropped[label] += 1
                     skip = True
@@ -143,7 +170,7 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
         if skip:
             continue
         for topic in topics:
-            record[topic] = row[topic].strip() if is_text_topic(rows, topic) else number(row[topic])
+            record[topic] = row[topic].strip() if topic in text_topics else number(row[topic])
         out_rows.append(record)
 
     data = pl.DataFrame(out_rows, infer_schema_length=None)
@@ -168,10 +195,18 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
             reconstructed.append("Reference-date periods mapped to month keys (YYYYMMmm): a kindbelang convention.")
     row_filters = [notes["row_filter"]] if "row_filter" in notes else []
     if dropped:
-        row_filters.append(
-            f"Dropped {sum(dropped.values())} rows of gemeentegrootteklassen ({', '.join(sorted(dropped))}): "
-            "their CBS keys cannot be recovered from the export and the pipeline does not use them."
-        )
+        unplaced = {k: v for k, v in dropped.items() if k in notes.get("drop_labels", ())}
+        sizes = {k: v for k, v in dropped.items() if k not in unplaced}
+        if sizes:
+            row_filters.append(
+                f"Dropped {sum(sizes.values())} rows of gemeentegrootteklassen ({', '.join(sorted(sizes))}): "
+                "their CBS keys cannot be recovered from the export and the pipeline does not use them."
+            )
+        if unplaced:
+            row_filters.append(
+                f"Dropped {sum(unplaced.values())} rows of {', '.join(sorted(unplaced))} (persons without a "
+                "known region): no CBS code in the export; not used by the pipeline."
+            )
     metadata = {
         "table_id": table_id,
         "title": entry.title,

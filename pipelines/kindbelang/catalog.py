@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,10 +28,22 @@ class CatalogTable:
     group: str
     boundary_year: int | None = None
     columns: dict[str, ColumnDoc] = field(default_factory=dict)
+    # Schema changes a live fetch may bring in without stopping: true (any change) or a list of column keys
+    # or exact change reports (as printed by the failed fetch). Default: every change stops the fetch.
+    accept_schema_change: bool | tuple[str, ...] = False
 
     @property
     def asset_name(self) -> str:
         return f"cbs_{self.id.lower()}"
+
+    def accepts_schema_change(self, change: str) -> bool:
+        if self.accept_schema_change is True:
+            return True
+        if not self.accept_schema_change:
+            return False
+        # An entry accepts the exact report, or any report naming that column key as a whole word.
+        return any(change == entry or re.search(rf"(?<![\w]){re.escape(entry)}(?![\w])", change)
+                   for entry in self.accept_schema_change)
 
 
 @cache
@@ -39,11 +52,23 @@ def load_catalog(path: Path = CATALOG_FILE) -> tuple[CatalogTable, ...]:
     tables = []
     for entry in entries:
         columns = {key: ColumnDoc(**doc) for key, doc in (entry.pop("columns", None) or {}).items()}
-        tables.append(CatalogTable(columns=columns, **entry))
+        accept = entry.pop("accept_schema_change", False)
+        if not isinstance(accept, bool):
+            if isinstance(accept, str):
+                accept = [accept]
+            if not isinstance(accept, list) or not all(isinstance(a, str) and a for a in accept):
+                raise ValueError(f"{path}: {entry.get('id')}: accept_schema_change must be true/false or a "
+                                 f"list of column keys or change reports")
+            accept = tuple(accept)
+        tables.append(CatalogTable(columns=columns, accept_schema_change=accept, **entry))
     ids = [t.id for t in tables]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate table ids")
     return tuple(tables)
+
+
+def find_catalog_table(table_id: str) -> CatalogTable | None:
+    return next((t for t in load_catalog() if t.id == table_id.upper()), None)
 
 
 def catalog_table(table_id: str) -> CatalogTable:

@@ -80,6 +80,22 @@ def base_url_from_env(environ: dict | None = None) -> str:
     return ((environ if environ is not None else os.environ).get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
 
 
+def policy_from_env(environ: dict | None = None) -> FetchPolicy:
+    """FetchPolicy defaults, overridable for tests and slow links: KINDBELANG_CBS_RETRIES (extra attempts),
+    KINDBELANG_CBS_BACKOFF (first retry delay, s), KINDBELANG_CBS_TIMEOUT (read timeout, s)."""
+    env = environ if environ is not None else os.environ
+    overrides = {}
+    for name, field_name, kind in (("KINDBELANG_CBS_RETRIES", "retries", int),
+                                   ("KINDBELANG_CBS_BACKOFF", "backoff_base", float),
+                                   ("KINDBELANG_CBS_TIMEOUT", "read_timeout", float)):
+        if env.get(name):
+            try:
+                overrides[field_name] = kind(env[name])
+            except ValueError:
+                raise ValueError(f"{name}={env[name]!r} is not a {kind.__name__}") from None
+    return FetchPolicy(**overrides)
+
+
 def entity_url(base_url: str, table_id: str, entity: str) -> str:
     return f"{base_url.rstrip('/')}/{BULK}/{table_id}/{entity}?$format={FORMAT}"
 

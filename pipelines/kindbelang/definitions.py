@@ -2,7 +2,9 @@
 
 import dagster as dg
 
-from kindbelang.assets import indicators, ingest, regions, sql_models
+from kindbelang import automation
+from kindbelang.assets import boundaries, indicators, ingest, publish, regions, site, sql_models
+from kindbelang.quality import build_checks
 from kindbelang.resources import CbsSource, Warehouse
 
 monitor_job = dg.define_asset_job(
@@ -13,8 +15,15 @@ monitor_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+assets = dg.load_assets_from_modules([ingest, regions, sql_models, indicators, publish, site, boundaries])
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, regions, sql_models, indicators]),
+    assets=assets,
+    # Great Expectations suites (expectations/*.json) as blocking asset checks: see kindbelang.quality.
+    asset_checks=build_checks({key for a in assets for key in a.keys}),
     jobs=[monitor_job],
+    # Release sensor, monthly VWS refresh and failure log (kindbelang.automation); all start stopped.
+    sensors=[automation.cbs_release_sensor, automation.monitor_failure_sensor],
+    schedules=[automation.monthly_monitor_refresh],
     resources={"warehouse": Warehouse(), "cbs": CbsSource()},
 )

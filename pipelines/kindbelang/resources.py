@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -10,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from kindbelang import settings
-from kindbelang.raw_store import RawTable, read_raw_table
+from kindbelang.raw_store import RawTable, read_raw_table, table_dir, write_raw_table
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -32,15 +33,96 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
 
+class SchemaChangeError(RuntimeError):
+    """A live table's columns differ from its previous version and the catalog does not accept that."""
+
+    def __init__(self, table_id: str, url: str, against: str, changes: list[str]):
+        self.table_id, self.url, self.against, self.changes = table_id, url, against, changes
+        listed = "\n".join(f"  - {c}" for c in changes)
+        super().__init__(
+            f"CBS table {table_id}: {url}: schema changed against {against}:\n{listed}\n"
+            f"Nothing was written. If the change is expected, list it under accept_schema_change for "
+            f"{table_id} in catalog.yaml (column keys, or true for any change) and fetch again.")
+
+
+@dataclass
+class FetchOutcome:
+    table: RawTable  # as now stored
+    status: str  # "new" (nothing stored before), "updated", "unchanged" (same Modified and content)
+    accepted_changes: list[str] = field(default_factory=list)
+
+
 class CbsSource(dg.ConfigurableResource):
-    """Where raw CBS tables come from: the committed snapshot (default) or the live OData feed."""
+    """Where raw CBS tables come from: the committed snapshot (default) or the live OData feed.
+
+    Live: each raw asset fetches its table completely, checks the schema against the previous raw version
+    (<out>/raw/<ID>, else the snapshot), swaps it into the raw store atomically (the release it replaces
+    moves to <out>/raw/previous/<ID>) and only then loads it, so a failed fetch never reaches DuckDB.
+    """
 
     mode: str = "snapshot"  # "snapshot" | "live"
     base_url: str = ""  # empty: KINDBELANG_CBS_URL or https://opendata.cbs.nl
+    snapshot_dir: str = ""  # empty: settings.SNAPSHOT_DIR (the committed snapshot)
+    # Live only: the caller already fetched every table into the raw store (`kindbelang run --source live`
+    # does, so that one failing table stops the run before DuckDB is touched); load from there.
+    prefetched: bool = False
 
     def load(self, table_id: str) -> RawTable:
         if self.mode == "snapshot":
-            return read_raw_table(settings.SNAPSHOT_DIR, table_id)
+            return read_raw_table(Path(self.snapshot_dir) if self.snapshot_dir else settings.SNAPSHOT_DIR, table_id)
         if self.mode == "live":
-            return read_raw_table(settings.paths().live_raw, table_id)
+            if self.prefetched:
+                return read_raw_table(settings.paths().live_raw, table_id)
+            return self.fetch(table_id).table
         raise ValueError(f"unknown CBS source mode {self.mode!r} (use 'snapshot' or 'live')")
+
+    def resolved_base_url(self) -> str:
+        from kindbelang.cbs_live import base_url_from_env
+
+        return (self.base_url or base_url_from_env()).rstrip("/")
+
+    def fetch(self, table_id: str, *, into: Path | None = None, keep_previous: bool = True,
+              accept_any_change: bool = False) -> FetchOutcome:
+        """Fetch ``table_id`` live into ``into`` (default <out>/raw): complete, schema-checked, atomic.
+
+        Raises CbsFetchError (fetch failed) or SchemaChangeError; either way nothing is written.
+        """
+        from kindbelang.catalog import find_catalog_table
+        from kindbelang.cbs_live import entity_url, fetch_table, policy_from_env, schema_differences
+
+        table_id = table_id.upper()
+        root = into or settings.paths().live_raw
+        url = self.resolved_base_url()
+        stored = read_raw_table(root, table_id) if (table_dir(root, table_id) / "metadata.json").exists() else None
+        previous, against = stored, f"the previous version in {table_dir(root, table_id)}"
+        snapshot = Path(self.snapshot_dir) if self.snapshot_dir else settings.SNAPSHOT_DIR
+        if previous is None and (table_dir(snapshot, table_id) / "metadata.json").exists():
+            previous = read_raw_table(snapshot, table_id)
+            against = f"the snapshot in {table_dir(snapshot, table_id)}"
+
+        new = fetch_table(table_id, url, policy=policy_from_env())
+        changes = schema_differences(previous, new) if previous is not None else []
+        entry = find_catalog_table(table_id)
+        refused = [c for c in changes if not (accept_any_change or (entry and entry.accepts_schema_change(c)))]
+        if refused:
+            raise SchemaChangeError(table_id, entity_url(url, table_id, "DataProperties"), against, refused)
+
+        if stored is None:
+            write_raw_table(root, new)
+            return FetchOutcome(new, "new", changes)
+        same_release = stored.modified is not None and stored.modified == new.modified
+        if same_release and _same_content(stored, new):
+            # Rewriting would move this very release into previous/ and lose the one before it.
+            return FetchOutcome(stored, "unchanged", changes)
+        # A new Modified retires the stored release to previous/; a silent correction under the same
+        # Modified just replaces it, so previous/ keeps the last *different* release.
+        write_raw_table(root, new, keep_previous=keep_previous and not same_release)
+        return FetchOutcome(new, "updated", changes)
+
+
+def _same_content(a: RawTable, b: RawTable) -> bool:
+    order = ["dimension", "key"]
+    return (a.data.schema == b.data.schema and a.data.equals(b.data)
+            and a.dimensions.sort(order).equals(b.dimensions.sort(order))
+            and a.metadata.get("table_infos") == b.metadata.get("table_infos")
+            and a.metadata.get("data_properties") == b.metadata.get("data_properties"))

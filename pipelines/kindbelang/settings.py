@@ -26,6 +26,21 @@ class Paths:
         return self.out / "raw"
 
     @property
+    def published(self) -> Path:
+        """The read-only copy readers use; replaced atomically, only after all blocking checks passed."""
+        return self.out / "published"
+
+    @property
+    def quality(self) -> Path:
+        """Validation results per run (<run_id>/) and of the latest run (latest/)."""
+        return self.out / "quality"
+
+    @property
+    def site(self) -> Path:
+        """The static dashboard site (assets/site.py)."""
+        return self.out / "site"
+
+    @property
     def dagster_home(self) -> Path:
         return self.out / ".dagster"
 

@@ -9,13 +9,17 @@ from kindbelang.assets.sql_models import comment_columns
 from kindbelang.registry import load_registry
 from kindbelang.resources import Warehouse
 
-SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "care_form": pl.String})
+SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "care_form": pl.String,
+                           "publication": pl.String, "publication_indicator": pl.String,
+                           "publication_group": pl.String})
 
 
 def registry_frame() -> pl.DataFrame:
     rows = []
     for ind in load_registry():
-        sources = [{"table": s.get("table"), "column": s.get("column"), "care_form": s.get("care_form")}
+        sources = [{"table": s.get("table"), "column": s.get("column"), "care_form": s.get("care_form"),
+                    "publication": s.get("publication"), "publication_indicator": s.get("indicator"),
+                    "publication_group": s.get("breakdown_group")}
                    for s in ind.get("sources", [])]
         rows.append({
             "indicator_id": ind["id"],
@@ -29,12 +33,19 @@ def registry_frame() -> pl.DataFrame:
             "frequency": ind.get("frequency"),
             "ivrk_articles": ind.get("ivrk_articles", []),
             "status": ind["status"],
+            "ouderdomein": ind.get("ouderdomein"),
+            "rvs_recommendation": ind.get("rvs_recommendation"),
+            "numerator": ind.get("numerator"),
+            "scale": ind.get("scale"),
+            "status_note": ind.get("proxy_note") or ind.get("gap_note"),
             "source_tables": ", ".join(dict.fromkeys(s["table"] for s in sources if s["table"])),
+            "source_publications": ", ".join(dict.fromkeys(s["publication"] for s in sources if s["publication"])),
             "sources": sources,
         })
     return pl.DataFrame(rows, schema_overrides={
         "levels": pl.List(pl.String), "ivrk_articles": pl.List(pl.Int64), "sources": pl.List(SOURCE_STRUCT),
-        "denominator": pl.String,
+        "denominator": pl.String, "ouderdomein": pl.String, "rvs_recommendation": pl.String,
+        "numerator": pl.String, "scale": pl.Float64, "status_note": pl.String,
     })
 
 

@@ -1,0 +1,93 @@
+"""The publication: a read-only copy of the warehouse plus Parquet exports of every mart.
+
+Readers and dashboards use <out>/published/, never the working warehouse a run is writing. Everything is
+written beside its target and renamed into place, so a reader sees the previous release or the new one,
+never half of one; a run that fails or stops at a blocking check leaves the previous release untouched.
+"""
+
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from kindbelang.assets.sql_models import discover_models
+from kindbelang.resources import Warehouse
+
+PUBLISHED_DB = "kindbelang.duckdb"
+MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")})
+
+
+def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """Blocking checks that failed with ERROR earlier in this run. Dagster already skips this asset when one
+    upstream of it failed; this also covers checks on assets that are not upstream of the marts."""
+    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    failed = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+    return failed
+
+
+def publish(warehouse_path: Path, target_dir: Path) -> dict:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for stale in target_dir.glob(".*.tmp"):  # left by a run that was killed mid-way
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    token = uuid.uuid4().hex
+    tmp_db = target_dir / f".{PUBLISHED_DB}.{token}.tmp"
+    tmp_parquet = target_dir / f".parquet.{token}.tmp"
+    tmp_parquet.mkdir()
+    try:
+        with duckdb.connect(str(warehouse_path)) as con:
+            source = con.execute("SELECT current_database()").fetchone()[0]
+            con.execute(f"ATTACH '{tmp_db}' AS publication")
+            # COPY FROM DATABASE takes schemas, tables, comments and macros, compactly, in one transaction.
+            con.execute(f'COPY FROM DATABASE "{source}" TO publication')
+            con.execute("DETACH publication")
+        rows = {}
+        with duckdb.connect(str(tmp_db), read_only=True) as pub:
+            for schema, name in MART_KEYS:
+                pub.execute(f"COPY {schema}.{name} TO '{tmp_parquet / f'{name}.parquet'}' "
+                            "(FORMAT parquet, COMPRESSION zstd)")
+                rows[name] = pub.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
+        with open(tmp_db, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_db, target_dir / PUBLISHED_DB)
+        _swap_dir(tmp_parquet, target_dir / "parquet")
+    finally:
+        tmp_db.unlink(missing_ok=True)
+        shutil.rmtree(tmp_parquet, ignore_errors=True)
+    return rows
+
+
+def _swap_dir(staging: Path, target: Path) -> None:
+    retired = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+@dg.asset(
+    key=["publication"],
+    group_name="publication",
+    deps=[dg.AssetKey(list(k)) for k in MART_KEYS],
+    kinds={"duckdb", "parquet"},
+    description="Alleen-lezen kopie van het warehouse (published/kindbelang.duckdb) en Parquet-exports van "
+    "elke mart (published/parquet/), atomisch vervangen; alleen als alle blokkerende controles slaagden.",
+)
+def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    failed = failed_blocking_checks(context)
+    if failed:
+        raise dg.Failure(f"niet gepubliceerd: blokkerende controles faalden: {', '.join(failed)}")
+    target = warehouse.path.parent / "published"
+    rows = publish(warehouse.path, target)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(target / PUBLISHED_DB)),
+        "parquet": dg.MetadataValue.path(str(target / "parquet")),
+        "rows": dg.MetadataValue.json(rows),
+    })

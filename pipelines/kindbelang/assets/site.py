@@ -1,0 +1,839 @@
+"""The static Dutch site for policy researchers, generated from the warehouse into <out>/site/.
+
+The site opens from disk with no internet: plotly.js is written once to site/assets/plotly.min.js and every
+page references it; the gemeente boundaries come from data/geo/ (imported by scripts/import_geo.py).
+Templates and the shared CSS/JS are in dashboards/. Every chart has a data table beside it, a text
+alternative and a CSV file (`;`, decimal comma, UTF-8 with BOM) written next to the page.
+
+Tables that other assets may or may not have built yet (linkage marts, expected youth-care use, signals,
+quality-gate results) are looked up in DuckDB's information schema; a page shows what exists and says
+what is not there yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import math
+import re
+import shutil
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import jinja2
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.offline
+import polars as pl
+
+from kindbelang import settings
+from kindbelang.assets.sql_models import discover_models
+from kindbelang.registry import load_registry
+from kindbelang.resources import Warehouse
+
+DASHBOARDS_DIR = settings.PROJECT_ROOT / "dashboards"
+GEO_DIR = settings.PROJECT_ROOT / "data" / "geo"
+
+PAGES = [
+    ("index.html", "Overzicht"),
+    ("themas.html", "Per thema"),
+    ("kaart.html", "Kaart en regio's"),
+    ("gemeenteprofiel.html", "Gemeenteprofiel"),
+    ("blinde-vlekken.html", "Blinde vlekken"),
+    ("nieuw.html", "Nieuw in deze release"),
+    ("verantwoording.html", "Verantwoording"),
+]
+
+# Line colours with at least 3:1 contrast on white (WCAG 2.1 AA 1.4.11, non-text contrast).
+PALETTE = ["#0b4f8a", "#b3261e", "#1b6e35", "#6a3d9a", "#7a4f00", "#3d3d3d", "#006570", "#a0306e"]
+COLORSCALE = [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]]
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "color": "#1a1a1a",
+        "size": 14}
+LEVEL_LABELS = {"land": "Nederland", "landsdeel": "landsdeel", "provincie": "provincie",
+                "jeugdregio": "jeugdregio", "corop": "COROP-gebied", "gemeente": "gemeente"}
+STATUS_LABELS = {"available": "beschikbaar", "proxy": "benadering (proxy)", "gap": "blinde vlek"}
+DIRECTION_LABELS = {"lower_is_better": "lager is gunstiger", "higher_is_better": "hoger is gunstiger",
+                    "neutral": "geen voorkeursrichting"}
+SIZE_CLASSES = [(0, 20_000, "minder dan 20.000 inwoners"), (20_000, 50_000, "20.000 tot 50.000 inwoners"),
+                (50_000, 100_000, "50.000 tot 100.000 inwoners"), (100_000, 10**9, "100.000 inwoners of meer")]
+KNOWN_MARTS = {"indicators", "indicator_values", "regions", "region_memberships", "youth_care_use"}
+
+
+# ----------------------------------------------------------------------------------------------- formatting
+
+def period_label(period: str) -> str:
+    m = re.fullmatch(r"(\d{4})(JJ|HJ|KW|MM)(\d\d)", period or "")
+    if not m:
+        return str(period)
+    year, kind, n = m[1], m[2], int(m[3])
+    if kind == "JJ":
+        return year
+    names = {"HJ": "halfjaar", "KW": "kwartaal", "MM": "maand"}
+    return f"{year} {n}e {names[kind]}"
+
+
+def nl_number(value, unit: str | None = None, decimals: int | None = None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        decimals = 0 if unit == "aantal" or (isinstance(value, int)) else 1
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def with_unit(value, unit: str | None) -> str:
+    text = nl_number(value, unit)
+    if text == "–":
+        return "geen cijfer"
+    return f"{text}%" if unit == "%" else text
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return repr(value).replace(".", ",") if value != int(value) else str(int(value))
+    return str(value)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    """CSV for Dutch Excel: `;` separator, decimal comma, UTF-8 with BOM."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row])
+
+
+def esc(text) -> str:
+    """Labels from data that Plotly renders (its text supports a few HTML tags): escape them."""
+    return html.escape("" if text is None else str(text))
+
+
+def script_json(data) -> str:
+    """JSON safe to place inside <script type="application/json">."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+# ------------------------------------------------------------------------------------------------- charts
+
+@dataclass
+class Chart:
+    """One chart with its figure, text alternative, data table and CSV file."""
+
+    id: str
+    title: str
+    summary: str
+    header: list[str]
+    rows: list[list]  # raw values; formatted for the table, written as they are to the CSV
+    csv_href: str
+    figure: dict | None = None
+    units: list[str | None] = field(default_factory=list)  # per column, for formatting
+    note: str = ""
+
+    @property
+    def figure_json(self) -> str:
+        return script_json(self.figure)
+
+    @property
+    def table_rows(self) -> list[list[str]]:
+        out = []
+        for row in self.rows:
+            cells = []
+            for i, v in enumerate(row):
+                unit = self.units[i] if i < len(self.units) else None
+                cells.append(nl_number(v, unit) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                             else ("–" if v is None else str(v)))
+            out.append(cells)
+        return out
+
+
+def base_layout(title: str, **extra) -> dict:
+    layout = {
+        "title": {"text": esc(title), "font": {"size": 16}},
+        "font": FONT,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "colorway": PALETTE,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "separators": ",.",
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"gridcolor": "#d9d9d9", "linecolor": "#595959"},
+        "yaxis": {"gridcolor": "#d9d9d9", "linecolor": "#595959", "rangemode": "tozero"},
+    }
+    layout.update(extra)
+    return layout
+
+
+def figure_dict(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=True, remove_uids=True))
+
+
+# ------------------------------------------------------------------------------------------ warehouse read
+
+class Data:
+    """Everything the pages read from the warehouse, loaded once."""
+
+    def __init__(self, con):
+        self.con = con
+        self.tables = {(s, t) for s, t in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        self.indicators = con.sql("SELECT * FROM marts.indicators").pl()
+        self.registry = {ind["id"]: ind for ind in load_registry()}
+        self.values = con.sql(
+            "SELECT indicator_id, region_code, region_level, period, year, period_type, period_number, "
+            "value, unit, status, source_table, source_modified, boundary_year "
+            "FROM marts.indicator_values").pl()
+        self.regions = con.sql("SELECT * FROM marts.regions").pl()
+        self.memberships = con.sql("SELECT * FROM marts.region_memberships").pl()
+        self.region_names = dict(self.regions.select("region_code", "region_name").iter_rows())
+        self.cbs_tables = {r["table_id"]: r for r in con.sql(
+            "SELECT table_id, title, modified, source_mode FROM raw.cbs_tables").pl().iter_rows(named=True)} \
+            if self.has("raw", "cbs_tables") else {}
+
+    def has(self, schema: str, table: str) -> bool:
+        return (schema, table) in self.tables
+
+    def marts_like(self, *words: str) -> list[str]:
+        return sorted(t for s, t in self.tables if s == "marts" and any(w in t for w in words))
+
+    def extra_marts(self) -> list[str]:
+        return sorted(t for s, t in self.tables if s == "marts" and t not in KNOWN_MARTS)
+
+    def published(self) -> list[dict]:
+        return [r for r in self.indicators.iter_rows(named=True) if r["status"] != "gap"]
+
+    def series(self, indicator_id: str, region_code: str, period_type: str) -> list[tuple[str, float | None, str]]:
+        frame = self.values.filter((pl.col("indicator_id") == indicator_id) & (pl.col("region_code") == region_code)
+                                   & (pl.col("period_type") == period_type) & pl.col("boundary_year").is_null())
+        return [(r["period"], r["value"], r["status"]) for r in frame.sort("period").iter_rows(named=True)]
+
+    def main_period_type(self, indicator_id: str) -> str:
+        types = set(self.values.filter(pl.col("indicator_id") == indicator_id)["period_type"].unique())
+        return next((t for t in ("jaar", "halfjaar", "kwartaal", "maand") if t in types), "jaar")
+
+    def table_frame(self, schema: str, table: str, limit: int | None = None) -> pl.DataFrame:
+        sql = f'SELECT * FROM "{schema}"."{table}"' + (f" LIMIT {int(limit)}" if limit else "")
+        return self.con.sql(sql).pl()
+
+
+# ------------------------------------------------------------------------------------------------- pages
+
+class SiteBuilder:
+    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None):
+        self.data = Data(con)
+        self.site = site_dir
+        self.geo_dir = geo_dir
+        self.state_dir = state_dir or site_dir.parent / "site_state"
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(DASHBOARDS_DIR)),
+            autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters["nl"] = nl_number
+        self.env.filters["period"] = period_label
+        self.env.filters["with_unit"] = with_unit
+        self.built_at = datetime.now(timezone.utc).astimezone()
+        self.pages_written: dict[str, int] = {}
+        self.csv_count = 0
+
+    # -- infrastructure
+    def build(self) -> dict:
+        start = time.perf_counter()
+        tmp = self.site.with_name(self.site.name + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        (tmp / "assets").mkdir(parents=True)
+        self.out = tmp
+        (tmp / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+        for static in (DASHBOARDS_DIR / "static").iterdir():
+            shutil.copyfile(static, tmp / "assets" / static.name)
+        self.release = self.release_comparison()
+        for filename, _title in PAGES:
+            builder = getattr(self, "page_" + filename.removesuffix(".html").replace("-", "_"))
+            self.render(filename, builder())
+        if self.site.exists():
+            shutil.rmtree(self.site)
+        tmp.rename(self.site)
+        self.commit_release_state()
+        size = sum(p.stat().st_size for p in self.site.rglob("*") if p.is_file())
+        return {"pages": len(self.pages_written), "csv_files": self.csv_count, "bytes": size,
+                "seconds": round(time.perf_counter() - start, 2)}
+
+    def render(self, filename: str, context: dict) -> None:
+        template = self.env.get_template(filename.replace("-", "_"))
+        context.setdefault("uses_plotly", True)
+        text = template.render(
+            pages=PAGES, current=filename, built_at=self.built_at.strftime("%d-%m-%Y %H:%M"),
+            source_tables=sorted({t for t in self.data.values["source_table"].unique() if t}),
+            **context)
+        (self.out / filename).write_text(text, encoding="utf-8")
+        self.pages_written[filename] = len(text.encode())
+
+    def csv(self, relpath: str, header: list[str], rows: list[list]) -> str:
+        write_csv(self.out / relpath, header, rows)
+        self.csv_count += 1
+        return relpath
+
+    def chart(self, id: str, title: str, summary: str, header: list[str], rows: list[list], fig: dict | None,
+              units: list | None = None, note: str = "") -> Chart:
+        href = self.csv(f"data/{id}.csv", header, rows)
+        return Chart(id=id, title=title, summary=summary, header=header, rows=rows, csv_href=href,
+                     figure=fig, units=units or [], note=note)
+
+    # -- shared pieces
+    def headline(self, ind: dict) -> dict:
+        ptype = self.data.main_period_type(ind["indicator_id"])
+        series = [s for s in self.data.series(ind["indicator_id"], "NL01", ptype) if s[1] is not None]
+        latest = series[-1] if series else None
+        previous = series[-2] if len(series) > 1 else None
+        change = (latest[1] - previous[1]) if latest and previous else None
+        direction = ind["direction"]
+        if change is None or abs(change) < 1e-9:
+            arrow, tone, word = "→", "neutral", "gelijk gebleven" if change is not None else "geen vergelijking"
+        else:
+            up = change > 0
+            arrow = "▲" if up else "▼"
+            word = "gestegen" if up else "gedaald"
+            if direction == "neutral":
+                tone = "neutral"
+            else:
+                good = (up and direction == "higher_is_better") or (not up and direction == "lower_is_better")
+                tone = "good" if good else "bad"
+        tone_word = {"good": "gunstig", "bad": "ongunstig", "neutral": "neutraal"}[tone]
+        change_text = ""
+        if change is not None:
+            sign = "+" if change > 0 else ("−" if change < 0 else "±")
+            amount = nl_number(abs(change), ind["unit"])
+            change_text = f"{sign}{amount} {'procentpunt' if ind['unit'] == '%' else ''}".strip()
+        return {
+            "id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"], "theme": ind["theme"],
+            "period_type": ptype, "series": series,
+            "latest_value": with_unit(latest[1], ind["unit"]) if latest else "geen cijfer",
+            "latest_period": period_label(latest[0]) if latest else "–",
+            "status": latest[2] if latest else "–",
+            "previous_period": period_label(previous[0]) if previous else None,
+            "change": change_text, "arrow": arrow, "tone": tone, "tone_word": tone_word, "word": word,
+            "direction": DIRECTION_LABELS.get(direction, direction),
+        }
+
+    def trend_chart(self, id: str, title: str, indicators: list[dict], region: str = "NL01") -> Chart | None:
+        if not indicators:
+            return None
+        fig = go.Figure()
+        rows = []
+        periods_seen = []
+        unit = indicators[0]["unit"]
+        for ind in indicators:
+            ptype = self.data.main_period_type(ind["indicator_id"])
+            series = self.data.series(ind["indicator_id"], region, ptype)
+            x = [period_label(p) for p, _v, _s in series]
+            y = [v for _p, v, _s in series]
+            fig.add_trace(go.Scatter(x=x, y=y, name=esc(ind["title"]), mode="lines+markers",
+                                     hovertemplate="%{x}: %{y:.1f}<extra>" + esc(ind["title"]) + "</extra>"))
+            for p, v, s in series:
+                rows.append([ind["title"], period_label(p), v, ind["unit"], s])
+                periods_seen.append(p)
+        ytitle = "procent" if unit == "%" else "aantal jongeren"
+        fig.update_layout(base_layout(title, yaxis={"title": {"text": ytitle}, "gridcolor": "#d9d9d9",
+                                                    "rangemode": "tozero"}))
+        latest_bits = []
+        for ind in indicators:
+            h = self.headline(ind)
+            latest_bits.append(f"{ind['title']}: {h['latest_value']} in {h['latest_period']}")
+        summary = (f"Lijndiagram van {len(indicators)} indicator(en) voor {self.data.region_names.get(region, region)}, "
+                   f"{period_label(min(periods_seen)) if periods_seen else ''} tot "
+                   f"{period_label(max(periods_seen)) if periods_seen else ''}. " + "; ".join(latest_bits) + ".")
+        return self.chart(id, title, summary, ["indicator", "periode", "waarde", "eenheid", "status"], rows,
+                          figure_dict(fig), units=[None, None, unit, None, None])
+
+    # -- 1. Overzicht
+    def page_index(self) -> dict:
+        published = self.data.published()
+        headlines = [self.headline(ind) for ind in published]
+        charts = []
+        by_unit: dict[str, list[dict]] = {}
+        for ind in published:
+            by_unit.setdefault(ind["unit"], []).append(ind)
+        for n, (unit, inds) in enumerate(by_unit.items()):
+            label = "aandelen (%)" if unit == "%" else "aantallen"
+            charts.append(self.trend_chart(f"overzicht-trend-{n + 1}", f"Nederland: ontwikkeling, {label}", inds))
+        signals = self.data.marts_like("signal")
+        return {"title": "Overzicht", "headlines": headlines, "charts": charts, "signal_tables": signals,
+                "signal_rows": {t: self.data.table_frame("marts", t, 50).rows() for t in signals},
+                "signal_cols": {t: self.data.table_frame("marts", t, 1).columns for t in signals},
+                "gap_count": sum(1 for r in self.data.indicators.iter_rows(named=True) if r["status"] == "gap")}
+
+    # -- 2. Per thema
+    def page_themas(self) -> dict:
+        themes: dict[str, dict] = {}
+        for ind in self.data.indicators.iter_rows(named=True):
+            theme = themes.setdefault(ind["theme"], {"name": ind["theme"], "charts": [], "gaps": [], "proxies": []})
+            if ind["status"] == "gap":
+                theme["gaps"].append(ind)
+                continue
+            if ind["status"] == "proxy":
+                theme["proxies"].append(ind)
+            chart = self.province_chart(ind)
+            if chart:
+                theme["charts"].append(chart)
+        extra = []
+        for table in self.data.extra_marts():
+            frame = self.data.table_frame("marts", table)
+            href = self.csv(f"data/tabel-{table}.csv", frame.columns, [list(r) for r in frame.rows()])
+            comment = self.con_comment("marts", table)
+            extra.append({"name": table, "columns": frame.columns, "rows": frame.head(100).rows(),
+                          "total": frame.height, "csv_href": href, "comment": comment})
+        return {"title": "Per thema", "themes": list(themes.values()), "extra_tables": extra}
+
+    def con_comment(self, schema: str, table: str) -> str:
+        rows = self.data.con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                                     [schema, table]).fetchall()
+        return (rows[0][0] or "") if rows else ""
+
+    def province_chart(self, ind: dict) -> Chart | None:
+        ptype = self.data.main_period_type(ind["indicator_id"])
+        frame = self.data.values.filter(
+            (pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype)
+            & pl.col("region_level").is_in(["provincie", "land"]) & pl.col("value").is_not_null()
+            & pl.col("boundary_year").is_null())
+        if frame.is_empty():
+            return None
+        latest = frame.filter(pl.col("region_level") == "provincie")["period"].max() or frame["period"].max()
+        frame = frame.filter(pl.col("period") == latest)
+        nl = frame.filter(pl.col("region_level") == "land")["value"].to_list()
+        prov = frame.filter(pl.col("region_level") == "provincie").with_columns(
+            pl.col("region_code").replace_strict(self.data.region_names, default=pl.col("region_code")).alias("name")
+        ).sort("value")
+        names = prov["name"].to_list()
+        values = prov["value"].to_list()
+        fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
+                               hovertemplate="%{y}: %{x:.1f}<extra></extra>", name="provincie"))
+        layout = base_layout(f"{ind['title']}, per provincie, {period_label(latest)}",
+                             margin={"l": 140, "r": 20, "t": 50, "b": 50}, height=440, showlegend=False,
+                             xaxis={"title": {"text": "procent" if ind["unit"] == "%" else "aantal"},
+                                    "gridcolor": "#d9d9d9", "rangemode": "tozero"})
+        if nl:
+            layout["shapes"] = [{"type": "line", "x0": nl[0], "x1": nl[0], "yref": "paper", "y0": 0, "y1": 1,
+                                 "line": {"color": "#b3261e", "width": 2, "dash": "dash"}}]
+            layout["annotations"] = [{"x": nl[0], "yref": "paper", "y": 1.02, "text": "Nederland",
+                                      "showarrow": False, "font": {"color": "#b3261e"}}]
+        fig.update_layout(layout)
+        rows = [[n, v, period_label(latest)] for n, v in zip(names, values)] + \
+               ([["Nederland", nl[0], period_label(latest)]] if nl else [])
+        summary = (f"Staafdiagram: {ind['title']} per provincie in {period_label(latest)}. "
+                   + (f"Hoogste: {names[-1]} ({with_unit(values[-1], ind['unit'])}); laagste: {names[0]} "
+                      f"({with_unit(values[0], ind['unit'])})" if names else "Geen provinciecijfers")
+                   + (f"; Nederland: {with_unit(nl[0], ind['unit'])}." if nl else "."))
+        return self.chart(f"thema-{ind['indicator_id']}", f"{ind['title']} per provincie", summary,
+                          ["provincie", "waarde", "periode"], rows, figure_dict(fig),
+                          units=[None, ind["unit"], None])
+
+    # -- 3. Kaart en regio's
+    def boundary_files(self) -> dict[int, dict]:
+        """Per data year the boundary file to draw: the year's own, or one with exactly the same gemeenten."""
+        index_path = self.geo_dir / "index.json"
+        if not index_path.exists():
+            return {}
+        index = {int(y): v for y, v in json.loads(index_path.read_text(encoding="utf-8")).items()}
+        codes_by_year = {y: set(g["gemeente_code"].to_list())
+                         for (y,), g in self.data.memberships.group_by("boundary_year")}
+        chosen = {}
+        for year, codes in sorted(codes_by_year.items()):
+            if year in index and set(index[year]["codes"]) == codes:
+                chosen[year] = {**index[year], "year_of_file": year, "same_as": None}
+                continue
+            for file_year, entry in sorted(index.items()):
+                if set(entry["codes"]) == codes:
+                    chosen[year] = {**entry, "year_of_file": file_year, "same_as": file_year}
+                    break
+        return chosen
+
+    def page_kaart(self) -> dict:
+        files = self.boundary_files()
+        gm = self.data.values.filter((pl.col("region_level") == "gemeente") & pl.col("boundary_year").is_null())
+        harmonised = self.data.values.filter(pl.col("boundary_year").is_not_null()
+                                             & (pl.col("region_level") == "gemeente"))
+        published = {r["indicator_id"]: r for r in self.data.published()}
+        selections = []
+        geo_used: dict[int, str] = {}
+        for (ind_id, period, year), group in gm.group_by(["indicator_id", "period", "year"]):
+            if ind_id not in published or year not in files or group["value"].is_null().all():
+                continue
+            selections.append((ind_id, period, year, None, group))
+        for (ind_id, period, byear), group in harmonised.group_by(["indicator_id", "period", "boundary_year"]):
+            if ind_id in published and byear in files and not group["value"].is_null().all():
+                selections.append((ind_id, period, byear, byear, group))
+        order = list(published)
+        selections.sort(key=lambda s: (order.index(s[0]), s[1], s[3] or 0))
+        series = []
+        for ind_id, period, year, harmonised_year, group in selections:
+            f = files[year]
+            geo_used[f["year_of_file"]] = f["file"]
+            ind = published[ind_id]
+            names = {r["gemeente_code"]: r["gemeente_name"] for r in self.data.memberships.filter(
+                pl.col("boundary_year") == year).iter_rows(named=True)}
+            rows = sorted(([names.get(c, self.data.region_names.get(c, c)), c, v]
+                           for c, v in group.select("region_code", "value").iter_rows()),
+                          key=lambda r: r[0])
+            key = f"{ind_id}-{period}" + (f"-h{harmonised_year}" if harmonised_year else "")
+            href = self.csv(f"data/kaart/{key}.csv", ["gemeente", "code", "waarde", "eenheid", "periode"],
+                            [[n, c, v, ind["unit"], period_label(period)] for n, c, v in rows])
+            boundary_note = (f"grenzen van 1 januari {year}" if not f["same_as"] else
+                             f"grenzen van 1 januari {year} (dezelfde {len(f['codes'])} gemeenten als het "
+                             f"grenzenbestand {f['year_of_file']})")
+            if harmonised_year:
+                boundary_note = f"geharmoniseerd naar de indeling van {harmonised_year}"
+            series.append({
+                "key": key, "indicator": ind_id, "indicatorTitle": ind["title"], "unit": ind["unit"],
+                "period": period, "periodLabel": period_label(period), "geoYear": f["year_of_file"],
+                "boundaryNote": boundary_note, "csv": href,
+                "codes": [r[1] for r in rows], "names": [r[0] for r in rows], "values": [r[2] for r in rows],
+            })
+        geo_scripts = []
+        for file_year, filename in sorted(geo_used.items()):
+            geo = json.loads((self.geo_dir / filename).read_text(encoding="utf-8"))
+            for feature in geo["features"]:  # keep only what the map needs
+                feature["properties"] = {"statcode": feature["properties"]["statcode"]}
+            rel = f"assets/grenzen-{file_year}.js"
+            (self.out / rel).write_text(
+                "window.KB_GEO = window.KB_GEO || {};\nwindow.KB_GEO[" + str(file_year) + "] = "
+                + json.dumps(geo, separators=(",", ":")) + ";\n", encoding="utf-8")
+            geo_scripts.append(rel)
+        data_years = sorted({int(y) for y in gm["year"].unique() if y is not None})
+        missing_years = [y for y in data_years if y not in files]
+        default = next((i for i, s in enumerate(series) if s["indicator"] == "jeugdzorg_pct"), 0)
+        if series:
+            default = max((i for i, s in enumerate(series) if s["indicator"] == series[default]["indicator"]
+                           and s["period"].endswith("JJ00")), default=default)
+        funnel = self.funnel_chart()
+        region_charts = [c for c in (self.jeugdregio_chart(ind) for ind in list(published.values())[:1]) if c]
+        return {"title": "Kaart en regio's", "map_series": series, "map_default": default,
+                "map_json": script_json({"series": series, "default": default}),
+                "geo_scripts": geo_scripts, "missing_years": missing_years, "harmonised": not harmonised.is_empty(),
+                "funnel": funnel, "region_charts": region_charts,
+                "indicator_options": [(i, published[i]["title"]) for i in dict.fromkeys(s["indicator"] for s in series)]}
+
+    def jeugdregio_chart(self, ind: dict) -> Chart | None:
+        ptype = self.data.main_period_type(ind["indicator_id"])
+        frame = self.data.values.filter(
+            (pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype)
+            & (pl.col("region_level") == "jeugdregio") & pl.col("value").is_not_null())
+        if frame.is_empty():
+            return None
+        latest = frame["period"].max()
+        frame = frame.filter(pl.col("period") == latest).with_columns(
+            pl.col("region_code").replace_strict(self.data.region_names, default=pl.col("region_code")).alias("name")
+        ).sort("value")
+        names, values = frame["name"].to_list(), frame["value"].to_list()
+        fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
+                               hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
+        fig.update_layout(base_layout(f"{ind['title']} per jeugdregio, {period_label(latest)}",
+                                      height=max(400, 16 * len(names) + 100), showlegend=False,
+                                      margin={"l": 230, "r": 20, "t": 50, "b": 50},
+                                      yaxis={"tickfont": {"size": 11}, "automargin": True},
+                                      xaxis={"title": {"text": "procent" if ind["unit"] == "%" else "aantal"},
+                                             "gridcolor": "#d9d9d9", "rangemode": "tozero"}))
+        rows = [[n, v, period_label(latest)] for n, v in zip(names, values)]
+        summary = (f"Staafdiagram: {ind['title']} in {len(names)} jeugdregio's in {period_label(latest)}, van "
+                   f"{names[0]} ({with_unit(values[0], ind['unit'])}) tot {names[-1]} "
+                   f"({with_unit(values[-1], ind['unit'])}).")
+        return self.chart(f"regio-{ind['indicator_id']}", f"{ind['title']} per jeugdregio", summary,
+                          ["jeugdregio", "waarde", "periode"], rows, figure_dict(fig), units=[None, ind["unit"], None])
+
+    def funnel_chart(self) -> dict:
+        """Funnel plot of observed/expected youth-care use, if a mart with those columns exists."""
+        candidates = self.data.marts_like("expected")
+        for table in candidates:
+            cols = [c.lower() for c in self.data.table_frame("marts", table, 1).columns]
+            obs = next((c for c in cols if c.startswith("observed")), None)
+            exp = next((c for c in cols if c.startswith("expected")), None)
+            region = next((c for c in ("region_code", "gemeente_code") if c in cols), None)
+            if not (obs and exp and region):
+                continue
+            frame = self.data.table_frame("marts", table)
+            frame = frame.rename({c: c.lower() for c in frame.columns})
+            period_col = next((c for c in ("period", "period_key") if c in frame.columns), None)
+            label = ""
+            if period_col:
+                latest = frame[period_col].drop_nulls().max()
+                frame = frame.filter(pl.col(period_col) == latest)
+                label = period_label(latest)
+            if "care_form" in frame.columns and frame["care_form"].n_unique() > 1:
+                first = frame["care_form"].drop_nulls().sort()[0]
+                frame = frame.filter(pl.col("care_form") == first)
+                label += f", {first}"
+            frame = frame.filter(pl.col(obs).is_not_null() & pl.col(exp).is_not_null() & (pl.col(exp) > 0))
+            if frame.is_empty():
+                continue
+            names = [self.data.region_names.get(c, c) for c in frame[region]]
+            e = frame[exp].to_list()
+            o = frame[obs].to_list()
+            ratio = [oo / ee for oo, ee in zip(o, e)]
+            xs = sorted(e)
+            grid = [xs[0] + (xs[-1] - xs[0]) * i / 100 for i in range(101)]
+            fig = go.Figure()
+            fig.add_trace(go.Scatter(x=e, y=ratio, mode="markers", name="gemeente",
+                                     text=[esc(n) for n in names], marker={"color": PALETTE[0], "size": 6},
+                                     hovertemplate="%{text}: verwacht %{x:.0f}, verhouding %{y:.2f}<extra></extra>"))
+            for z, dash, name in ((1.96, "dash", "95%-grens"), (3.09, "dot", "99,8%-grens")):
+                for sign in (1, -1):
+                    fig.add_trace(go.Scatter(x=grid, y=[1 + sign * z / math.sqrt(g) if g > 0 else None for g in grid],
+                                             mode="lines", name=name, showlegend=sign == 1, hoverinfo="skip",
+                                             line={"color": "#3d3d3d", "dash": dash, "width": 1}))
+            fig.update_layout(base_layout(f"Trechterdiagram waargenomen/verwacht {label}".strip(),
+                                          xaxis={"title": {"text": "verwacht aantal"}, "gridcolor": "#d9d9d9"},
+                                          yaxis={"title": {"text": "waargenomen / verwacht"}, "gridcolor": "#d9d9d9"}))
+            outside = sum(1 for r, ee in zip(ratio, e) if abs(r - 1) > 3.09 / math.sqrt(ee))
+            rows = sorted([[n, c, oo, ee, r] for n, c, oo, ee, r in zip(names, frame[region], o, e, ratio)])
+            summary = (f"Trechterdiagram uit marts.{table}: {len(rows)} gemeenten, {outside} buiten de "
+                       f"99,8%-grenzen (Poisson-benadering).")
+            chart = self.chart("kaart-trechter", "Waargenomen en verwacht jeugdzorggebruik", summary,
+                               ["gemeente", "code", "waargenomen", "verwacht", "verhouding"], rows, figure_dict(fig),
+                               units=[None, None, "aantal", "aantal", None])
+            return {"chart": chart, "table": table}
+        return {"chart": None, "candidates": candidates}
+
+    # -- 4. Gemeenteprofiel
+    def page_gemeenteprofiel(self) -> dict:
+        published = self.data.published()
+        values = self.data.values.filter(pl.col("boundary_year").is_null())
+        latest_membership = (self.data.memberships.sort("boundary_year")
+                             .group_by("gemeente_code").last())
+        size_of = {}
+        for r in self.data.memberships.iter_rows(named=True):
+            inh = r["inhabitants"] or 0
+            size_of[(r["boundary_year"], r["gemeente_code"])] = next(
+                i for i, (lo, hi, _n) in enumerate(SIZE_CLASSES) if lo <= inh < hi)
+        indicators = []
+        for ind in published:
+            ptype = self.data.main_period_type(ind["indicator_id"])
+            v = values.filter((pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype))
+            periods = sorted(v["period"].unique().to_list())
+            pos = {p: i for i, p in enumerate(periods)}
+            by_region: dict[str, list] = {}
+            class_values: dict[int, list[list[float]]] = {i: [[] for _ in periods] for i in range(len(SIZE_CLASSES))}
+            for code, level, period, year, value in v.select("region_code", "region_level", "period", "year",
+                                                             "value").iter_rows():
+                by_region.setdefault(code, [None] * len(periods))[pos[period]] = value
+                if level == "gemeente" and value is not None and (year, code) in size_of:
+                    class_values[size_of[(year, code)]][pos[period]].append(value)
+            for i, lists in class_values.items():
+                by_region[f"SIZE{i}"] = [round(statistics.median(x), 2) if x else None for x in lists]
+            indicators.append({"id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"],
+                               "periods": periods, "labels": [period_label(p) for p in periods],
+                               "values": by_region})
+        gemeenten = []
+        for r in latest_membership.sort("gemeente_name").iter_rows(named=True):
+            code = r["gemeente_code"]
+            if not any(code in ind["values"] for ind in indicators):
+                continue
+            last_year = r["boundary_year"]
+            size = size_of[(last_year, code)]
+            gemeenten.append({
+                "code": code, "name": r["gemeente_name"],
+                "label": r["gemeente_name"] + ("" if last_year == self.data.memberships["boundary_year"].max()
+                                               else f" (tot {last_year + 1})"),
+                "jeugdregio": [r["jeugdregio_code"], r["jeugdregio_name"]],
+                "provincie": [r["provincie_code"], r["provincie_name"]],
+                "size": [f"SIZE{size}", f"gemeenten met {SIZE_CLASSES[size][2]} (mediaan)"],
+                "csv": f"data/gemeenteprofiel/{code}.csv",
+            })
+        for g in gemeenten:
+            rows = []
+            regions = [(g["code"], g["name"]), tuple(g["jeugdregio"]), tuple(g["provincie"]), tuple(g["size"]),
+                       ("NL01", "Nederland")]
+            for ind in indicators:
+                for i, label in enumerate(ind["labels"]):
+                    rows.append([ind["title"], ind["unit"], label] +
+                                [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions])
+            self.csv(g["csv"], ["indicator", "eenheid", "periode"] + [f"{n} ({c})" if not c.startswith("SIZE") else n
+                                                                     for c, n in regions], rows)
+        default = next((i for i, g in enumerate(gemeenten) if g["code"] == "GM0363"), 0)
+        return {"title": "Gemeenteprofiel", "gemeenten": gemeenten, "profile_indicators": indicators,
+                "profile_json": script_json({"gemeenten": gemeenten, "indicators": indicators, "default": default}),
+                "default": default}
+
+    # -- 5. Blinde vlekken
+    def page_blinde_vlekken(self) -> dict:
+        gaps, proxies = [], []
+        for ind in self.data.indicators.iter_rows(named=True):
+            full = self.data.registry.get(ind["indicator_id"], {})
+            extra = {k: v for k, v in full.items() if k not in {
+                "id", "title", "definition", "theme", "unit", "denominator", "direction", "levels", "frequency",
+                "ivrk_articles", "status", "sources"} and isinstance(v, (str, int, float, list))}
+            item = {**ind, "extra": extra}
+            if ind["status"] == "gap":
+                gaps.append(item)
+            elif ind["status"] == "proxy":
+                proxies.append(item)
+        return {"title": "Blinde vlekken", "gaps": gaps, "proxies": proxies, "uses_plotly": False}
+
+    # -- 6. Nieuw in deze release
+    def release_frame(self) -> pl.DataFrame:
+        return self.data.values.select("indicator_id", "region_code", "period", "value", "status", "source_table")
+
+    def release_comparison(self) -> dict:
+        current = self.release_frame()
+        fingerprint = hashlib.sha256(current.sort(["indicator_id", "region_code", "period", "source_table"])
+                                     .write_csv().encode()).hexdigest()[:16]
+        self.fingerprint = fingerprint
+        state = self.state_dir
+        meta_path = state / "release.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        if meta.get("fingerprint") == fingerprint:
+            previous_path = state / "values_previous.parquet"
+            previous_meta = meta.get("previous")
+        else:
+            previous_path = state / "values_current.parquet"
+            previous_meta = {k: meta[k] for k in ("fingerprint", "built_at") if k in meta} or None
+        result = {"previous": None, "new_periods": [], "revisions": [], "status_changes": 0, "revision_count": 0,
+                  "dropped": 0}
+        if previous_meta and previous_path.exists():
+            prev = pl.read_parquet(previous_path)
+            keys = ["indicator_id", "region_code", "period", "source_table"]
+            joined = current.join(prev, on=keys, how="inner", suffix="_oud")
+            new_periods = (current.select("source_table", "period").unique()
+                           .join(prev.select("source_table", "period").unique(), on=["source_table", "period"],
+                                 how="anti").sort(["source_table", "period"]))
+            dropped = prev.join(current, on=keys, how="anti").height
+            changed = joined.filter(
+                (pl.col("value").ne_missing(pl.col("value_oud"))) | (pl.col("status").ne_missing(pl.col("status_oud")))
+            ).sort(keys)
+            result.update({"previous": previous_meta, "new_periods": new_periods.rows(),
+                           "revision_count": changed.height, "dropped": dropped,
+                           "status_changes": changed.filter(pl.col("status").ne_missing(pl.col("status_oud"))).height,
+                           "revisions": changed.rows(named=True)})
+        return result
+
+    def commit_release_state(self) -> None:
+        state = self.state_dir
+        state.mkdir(parents=True, exist_ok=True)
+        meta_path = state / "release.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        if meta.get("fingerprint") == self.fingerprint:
+            return
+        if (state / "values_current.parquet").exists():
+            shutil.copyfile(state / "values_current.parquet", state / "values_previous.parquet")
+        self.release_frame().write_parquet(state / "values_current.parquet")
+        previous = {k: meta[k] for k in ("fingerprint", "built_at") if k in meta} or None
+        meta_path.write_text(json.dumps({"fingerprint": self.fingerprint, "built_at": self.built_at.isoformat(),
+                                         "previous": previous}, indent=1), encoding="utf-8")
+
+    def page_nieuw(self) -> dict:
+        v = self.data.values
+        per_table = []
+        for (table, ptype), g in v.group_by(["source_table", "period_type"]):
+            info = self.data.cbs_tables.get(table, {})
+            with_values = g.filter(pl.col("value").is_not_null())
+            statuses = ", ".join(f"{s}: {n}" for s, n in sorted(
+                with_values.select("period", "status").unique().group_by("status").len().rows()))
+            per_table.append({"table": table, "title": info.get("title") or "", "modified": info.get("modified"),
+                              "period_type": ptype, "first": period_label(g["period"].min()),
+                              "last": period_label(with_values["period"].max() if with_values.height else None),
+                              "periods": g["period"].n_unique(), "statuses": statuses})
+        per_table.sort(key=lambda r: (r["table"], r["period_type"]))
+        rel = self.release
+        revision_rows = []
+        for r in rel["revisions"]:
+            revision_rows.append([r["indicator_id"], self.data.region_names.get(r["region_code"], r["region_code"]),
+                                  r["region_code"], period_label(r["period"]), r["source_table"],
+                                  r.get("value_oud"), r["value"], r.get("status_oud"), r["status"]])
+        revisions_csv = None
+        if rel["previous"]:
+            revisions_csv = self.csv("data/revisies.csv", ["indicator", "regio", "code", "periode", "tabel",
+                                                          "oude waarde", "nieuwe waarde", "oude status",
+                                                          "nieuwe status"], revision_rows)
+        tables_csv = self.csv("data/perioden-per-tabel.csv",
+                              ["tabel", "titel", "Modified", "soort periode", "eerste", "laatste", "perioden", "status"],
+                              [[r["table"], r["title"], r["modified"], r["period_type"], r["first"], r["last"],
+                                r["periods"], r["statuses"]] for r in per_table])
+        signals = self.data.marts_like("signal")
+        return {"title": "Nieuw in deze release", "per_table": per_table, "tables_csv": tables_csv,
+                "release": rel, "revisions_csv": revisions_csv,
+                "revision_rows": [[c if i < 5 or i > 6 else nl_number(c) for i, c in enumerate(r)]
+                                  for r in revision_rows[:200]],
+                "previous_built": (datetime.fromisoformat(rel["previous"]["built_at"]).strftime("%d-%m-%Y %H:%M")
+                                   if rel["previous"] and rel["previous"].get("built_at") else "onbekend"),
+                "new_periods": [(t, period_label(p)) for t, p in rel["new_periods"]],
+                "signal_tables": signals, "fingerprint": self.fingerprint, "uses_plotly": False}
+
+    # -- 7. Verantwoording
+    def page_verantwoording(self) -> dict:
+        items = []
+        status_by_ind = {ind: ", ".join(f"{s} ({n} perioden)" for s, n in sorted(g.select("period", "status").unique()
+                                                                               .group_by("status").len().rows()))
+                         for (ind,), g in self.data.values.filter(pl.col("value").is_not_null())
+                         .group_by("indicator_id")}
+        for ind in self.data.indicators.iter_rows(named=True):
+            sources = []
+            for s in ind["sources"] or []:
+                info = self.data.cbs_tables.get(s["table"], {})
+                sources.append({"table": s["table"], "column": s["column"], "care_form": s["care_form"],
+                                "title": info.get("title") or "", "modified": info.get("modified"),
+                                "mode": info.get("source_mode")})
+            items.append({**ind, "sources_info": sources, "release_status": status_by_ind.get(ind["indicator_id"]),
+                          "status_label": STATUS_LABELS.get(ind["status"], ind["status"]),
+                          "direction_label": DIRECTION_LABELS.get(ind["direction"], ind["direction"])})
+        quality = []
+        for schema, table in sorted(self.data.tables):
+            if any(w in table for w in ("quality", "gate", "check", "validation", "expectation")) \
+                    and schema not in ("raw",):
+                frame = self.data.table_frame(schema, table, 200)
+                quality.append({"name": f"{schema}.{table}", "columns": frame.columns, "rows": frame.rows()})
+        gate_reports, gate_run = [], None
+        latest = self.site.parent / "quality" / "latest"  # written by kindbelang.quality, if it ran
+        if latest.is_dir():
+            gate_run = (latest / "RUN_ID").read_text(encoding="utf-8").strip() if (latest / "RUN_ID").exists() else None
+            for path in sorted(latest.glob("*__*.json")):
+                try:
+                    r = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                gate_reports.append([r.get("table"), r.get("suite"), r.get("rows"), len(r.get("expectations", [])),
+                                     "geslaagd" if r.get("success") else "niet geslaagd",
+                                     r.get("critical_failed"), r.get("warnings_failed")])
+        return {"title": "Verantwoording", "items": items, "quality": quality, "uses_plotly": False,
+                "gate_reports": gate_reports, "gate_run": gate_run,
+                "tables": sorted(self.data.cbs_tables.values(), key=lambda r: r["table_id"])}
+
+
+# ------------------------------------------------------------------------------------------------- asset
+
+def marts_keys() -> list[dg.AssetKey]:
+    keys = {("marts", "indicators")} | {(m.schema, m.name) for m in discover_models() if m.schema == "marts"}
+    return [dg.AssetKey(list(k)) for k in sorted(keys)]
+
+
+def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR) -> dict:
+    return SiteBuilder(con, site_dir, geo_dir).build()
+
+
+@dg.asset(
+    key=["site"],
+    group_name="publication",
+    deps=marts_keys(),
+    kinds={"html", "plotly"},
+    description="De statische website voor beleidsonderzoekers (Nederlands, offline te openen) in <out>/site/.",
+)
+def site(context, warehouse: Warehouse) -> dg.MaterializeResult:
+    site_dir = settings.paths().site if not warehouse.out_dir else Path(warehouse.out_dir).resolve() / "site"
+    with warehouse.connect() as con:
+        stats = build_site(con, site_dir)
+    context.log.info(f"site written to {site_dir}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(site_dir / "index.html")),
+        "pages": stats["pages"], "csv_files": stats["csv_files"],
+        "size_mb": round(stats["bytes"] / 1e6, 2), "seconds": stats["seconds"],
+    })

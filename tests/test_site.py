@@ -1,0 +1,240 @@
+"""The dashboard site in a real browser: Debian's Chromium (/usr/bin/chromium) driven headless by Playwright.
+
+The site is built by the pipeline run of the session fixture `pipeline_run` (tests/conftest.py). Chromium is
+installed by the test set-up (`scripts/ensure_chromium.sh`, called by `make test`); these tests fail with a
+clear message when it is absent. One screenshot per page goes to data/out/test-artifacts/screenshots/ (or
+$KINDBELANG_TEST_ARTIFACTS/screenshots).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from kindbelang.assets.site import PAGES, esc, nl_number, script_json, write_csv
+from kindbelang.settings import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--disable-extensions", "--disable-domain-reliability"]
+PAGE_FILES = [p for p, _t in PAGES]
+# Plotly charts each page must at least draw with the snapshot data.
+MIN_CHARTS = {"index.html": 1, "themas.html": 1, "kaart.html": 2, "gemeenteprofiel.html": 1}
+
+
+def artifacts_dir() -> Path:
+    root = Path(os.environ.get("KINDBELANG_TEST_ARTIFACTS") or PROJECT_ROOT / "data" / "out" / "test-artifacts")
+    path = root / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ------------------------------------------------------------------------------------------- unit checks
+
+def test_csv_is_dutch_excel(tmp_path):
+    path = tmp_path / "x.csv"
+    write_csv(path, ["regio", "waarde"], [["Den Bosch; \"oud\"", 12.5], ["B", None], ["C", 3.0]])
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 byte order mark"
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [["regio", "waarde"], ["Den Bosch; \"oud\"", "12,5"], ["B", ""], ["C", "3"]]
+
+
+def test_labels_from_data_are_escaped():
+    assert esc("<b>Bergen (NH.)</b> & co") == "&lt;b&gt;Bergen (NH.)&lt;/b&gt; &amp; co"
+    assert "</script>" not in script_json({"name": "</script><script>alert(1)</script>"})
+    assert nl_number(12345.678, "aantal") == "12.346" and nl_number(9.25, "%") == "9,2"
+
+
+# ------------------------------------------------------------------------------------------- the site
+
+@pytest.fixture(scope="session")
+def site_dir(pipeline_run) -> Path:
+    out, result = pipeline_run
+    site = out / "site"
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    assert (site / "index.html").exists(), f"the pipeline built no site (failed steps: {failed})"
+    return site
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium first (scripts/ensure_chromium.sh, which "
+                    "`make test` runs; as root: apt-get install chromium)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened from file:// with its console errors and every request it made."""
+
+    def __init__(self, browser, site: Path, filename: str):
+        self.context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900},
+                                           locale="nl-NL")
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        # Anything that is not a local file is refused (and reported by the test).
+        self.context.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto((site / filename).as_uri(), wait_until="load")
+        self.page.wait_for_function("window.kbReady === true", timeout=30_000)
+
+    def non_file_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file://", "data:", "blob:"))]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site_dir):
+    opened = []
+
+    def open_page(filename: str) -> Visit:
+        v = Visit(browser, site_dir, filename)
+        opened.append(v)
+        return v
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+def test_plotly_js_written_once(site_dir):
+    scripts = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.js"))
+    assert "assets/plotly.min.js" in scripts
+    plotly_bundles = [s for s in scripts if "plotly" in s]
+    assert plotly_bundles == ["assets/plotly.min.js"]
+    for filename in PAGE_FILES:
+        text = (site_dir / filename).read_text(encoding="utf-8")
+        if 'class="chart' in text:
+            assert '<script src="assets/plotly.min.js"></script>' in text, filename
+        assert "cdn.plot.ly" not in text and "https://" not in re.sub(r'<a href="https://[^"]*"', "", text)
+
+
+@pytest.mark.parametrize("filename", PAGE_FILES)
+def test_page_loads_offline_and_renders(visit, site_dir, filename):
+    v = visit(filename)
+    page = v.page
+    assert v.errors == [], f"console errors on {filename}: {v.errors}"
+    assert v.non_file_requests() == [], f"{filename} requested the network: {v.non_file_requests()}"
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    charts = page.locator(".chart").count()
+    plots = page.locator(".js-plotly-plot").count()
+    assert plots == charts, f"{filename}: {plots} of {charts} charts rendered"
+    assert plots >= MIN_CHARTS.get(filename, 0)
+    for i in range(plots):
+        chart = page.locator(".js-plotly-plot").nth(i)
+        assert chart.locator(".main-svg").count() >= 1
+        chart_id = chart.get_attribute("id")
+        # every chart: a text alternative and a data table with a CSV file beside it
+        assert page.locator(f"#{chart_id}").get_attribute("aria-describedby")
+        block = page.locator(".chart-block", has=page.locator(f"#{chart_id}"))
+        assert block.locator("table tbody tr").count() > 0
+        href = block.locator("a[download]").first.get_attribute("href")
+        assert (site_dir / href).exists(), href
+    # keyboard: the first Tab reaches the skip link, which moves focus to the content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Naar de inhoud"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
+    page.screenshot(path=str(artifacts_dir() / f"{filename.removesuffix('.html')}.png"), full_page=True)
+
+
+def test_map_draws_real_boundaries(visit):
+    page = visit("kaart.html").page
+    drawn = page.evaluate("document.querySelectorAll('#kaart .choroplethlocation').length")
+    assert drawn >= 340, f"only {drawn} gemeenten drawn"
+    attribution = page.locator(".attribution").first.inner_text()
+    assert "Bron: CBS, Kadaster (PDOK)" in attribution and re.search(r"\b20\d\d\b", attribution)
+
+
+def chart_traces(page, div_id: str) -> list[dict]:
+    return page.evaluate(f"""Array.from(document.getElementById('{div_id}').data).map(t => ({{
+        name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []), meta: t.meta || null,
+        locations: Array.from(t.locations || []), z: Array.from(t.z || [])}}))""")
+
+
+def read_download(page, link_selector: str) -> list[list[str]]:
+    with page.expect_download() as info:
+        page.locator(link_selector).click()
+    path = info.value.path()
+    raw = Path(path).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "CSV without UTF-8 byte order mark"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def dutch(text: str) -> float | None:
+    return float(text.replace(",", ".")) if text else None
+
+
+def test_gemeente_selector_changes_chart_and_csv_matches(visit):
+    page = visit("gemeenteprofiel.html").page
+    before = chart_traces(page, "profiel")
+    title_before = page.locator("#profiel-titel").inner_text()
+    options = page.locator("#profiel-gemeente option")
+    current = page.locator("#profiel-gemeente").input_value()
+    other = next(options.nth(i).get_attribute("value") for i in range(options.count())
+                 if options.nth(i).get_attribute("value") not in (current,) and
+                 options.nth(i).get_attribute("value").startswith("GM"))
+    # keyboard-operable: focus the select and choose with the keyboard-equivalent API
+    page.locator("#profiel-gemeente").focus()
+    page.locator("#profiel-gemeente").select_option(other)
+    page.wait_for_function(f"document.getElementById('profiel').data[0].meta === '{other}'")
+    after = chart_traces(page, "profiel")
+    assert after[0]["meta"] == other and before[0]["meta"] == current
+    assert page.locator("#profiel-titel").inner_text() != title_before
+    assert page.locator("#profiel-csv").get_attribute("href").endswith(f"{other}.csv")
+
+    rows = read_download(page, "#profiel-csv")
+    header, body = rows[0], rows[1:]
+    indicator_title = page.locator("#profiel-indicator option:checked").inner_text()
+    shown = [r for r in body if r[0] == indicator_title]
+    assert [r[2] for r in shown] == after[0]["x"], "CSV periods differ from the chart"
+    for k, trace in enumerate(after):
+        csv_values = [dutch(r[3 + k]) for r in shown]
+        chart_values = [None if y is None else float(y) for y in trace["y"]]
+        assert csv_values == pytest.approx(chart_values, nan_ok=True), f"CSV column {header[3 + k]} differs"
+
+
+def test_map_csv_matches_map(visit):
+    page = visit("kaart.html").page
+    # choose another period with the selector, then download what the map shows
+    periods = page.locator("#kaart-periode option")
+    assert periods.count() >= 1
+    page.locator("#kaart-periode").select_option(index=0)
+    key = page.locator("#kaart-periode").input_value()
+    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('href').includes('{key}')")
+    traces = chart_traces(page, "kaart")
+    shown = dict(zip(traces[0]["locations"], traces[0]["z"]))
+    rows = read_download(page, "#kaart-csv")
+    from_csv = {r[1]: dutch(r[2]) for r in rows[1:] if r[2]}
+    assert from_csv.keys() == shown.keys()
+    assert all(abs(from_csv[c] - shown[c]) < 1e-9 for c in shown)
+
+
+def test_static_chart_csv_matches_figure(visit):
+    page = visit("index.html").page
+    chart_id = page.locator(".js-plotly-plot").first.get_attribute("id")
+    traces = chart_traces(page, chart_id)
+    rows = read_download(page, f"a[data-csv-for='{chart_id}']")
+    assert rows[0][:3] == ["indicator", "periode", "waarde"]
+    for trace in traces:
+        title = trace["name"].replace("&amp;", "&")
+        mine = [r for r in rows[1:] if esc(r[0]) == trace["name"]]
+        assert [r[1] for r in mine] == trace["x"], title
+        assert [dutch(r[2]) for r in mine] == pytest.approx(trace["y"], nan_ok=True)
