@@ -76,3 +76,25 @@ def test_a_killed_run_does_not_block_the_next(tmp_path):
     start = time.monotonic()
     with exclusive_run(tmp_path, wait_seconds=5):
         assert time.monotonic() - start < 5
+
+
+def test_every_published_mart_column_has_a_dutch_description(pipeline_run):
+    out, result = pipeline_run
+    assert result.success
+    con = connect_read_only(out / "published" / "kindbelang.duckdb")
+    try:
+        undocumented = con.execute(
+            "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+            "WHERE schema_name = 'marts' AND coalesce(comment, '') = ''").fetchall()
+        tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+                             "AND coalesce(comment, '') = ''").fetchall()
+    finally:
+        con.close()
+    assert undocumented == [] and tables == []
+
+
+def test_data_dictionary_is_published_with_the_exports(pipeline_run):
+    out, _ = pipeline_run
+    dictionary = (out / "published" / "parquet" / "gegevenswoordenboek.md").read_text(encoding="utf-8")
+    assert "## marts.indicator_values" in dictionary
+    assert "| status | VARCHAR | Releasestatus van de periode bij CBS" in dictionary

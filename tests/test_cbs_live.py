@@ -247,7 +247,9 @@ def test_dropped_column_is_a_schema_difference(cbs_server):
 
 
 def test_schema_differences_unit_rename_new():
-    old = read_raw_table(SNAPSHOT_ROOT, TABLE)
+    snapshot = read_raw_table(SNAPSHOT_ROOT, TABLE)
+    # A release whose DataProperties came from CBS itself (as after a live fetch), not reconstructed.
+    old = RawTable(TABLE, snapshot.data, snapshot.dimensions, {**snapshot.metadata, "reconstructed": []})
     props = [dict(p) for p in old.metadata["data_properties"]]
     for p in props:
         if p["Key"] == "RegioS":
@@ -263,6 +265,16 @@ def test_schema_differences_unit_rename_new():
         "unit of JongerenMetJeugdzorgRelatief_2 changed: '%' -> 'per 1 000 jongeren'",
     ]
     assert schema_differences(old, old) == []
+
+
+def test_reconstructed_snapshot_properties_are_not_held_against_cbs():
+    old = read_raw_table(SNAPSHOT_ROOT, TABLE)
+    props = [dict(p, Unit="per 1 000 jongeren") if p["Key"] == "JongerenMetJeugdzorgRelatief_2" else p
+             for p in old.metadata["data_properties"]]
+    new = RawTable(TABLE, old.data.drop("Jeugdzorgtrajecten_3"), old.dimensions,
+                   {**old.metadata, "data_properties": [p for p in props if p["Key"] != "Jeugdzorgtrajecten_3"]})
+    assert schema_differences(old, new) == [
+        "column gone: Jeugdzorgtrajecten_3 (Topic, unit 'aantal', title 'Jeugdzorgtrajecten')"]
 
 
 def test_fetch_modified_follows_release(cbs_server):

@@ -536,6 +536,9 @@ def _describe(prop: dict) -> str:
 def schema_differences(previous: RawTable, new: RawTable) -> list[str]:
     """Human-readable differences in columns and their meaning between two releases of a table."""
     old, cur = _columns(previous), _columns(new)
+    # Units and types that kindbelang reconstructed for the snapshot are not CBS's word: compare names only.
+    compare_properties = not any(r.startswith("DataProperties: reconstructed")
+                                 for r in previous.metadata.get("reconstructed", []))
     gone = [k for k in old if k not in cur]
     added = [k for k in cur if k not in old]
     messages = []
@@ -557,11 +560,12 @@ def schema_differences(previous: RawTable, new: RawTable) -> list[str]:
             messages.append(f"{label} renamed: {key} -> {new_key} ({_describe(cur[new_key])})")
             gone.remove(key)
             added.remove(new_key)
-            messages.extend(_prop_changes(new_key, old[key], cur[new_key]))
+            if compare_properties:
+                messages.extend(_prop_changes(new_key, old[key], cur[new_key]))
     messages.extend(f"column gone: {k} ({_describe(old[k])}, title {old[k].get('Title')!r})" for k in gone)
     messages.extend(f"new column: {k} ({_describe(cur[k])}, title {cur[k].get('Title')!r})" for k in added)
     for key in old:
-        if key in cur:
+        if key in cur and compare_properties:
             messages.extend(_prop_changes(key, old[key], cur[key]))
     return messages
 

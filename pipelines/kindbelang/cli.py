@@ -28,6 +28,17 @@ def use_project_instance() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kindbelang.run_lock import RunInProgress, exclusive_run
+
+    try:
+        with exclusive_run(settings.out_dir(), wait_seconds=args.wait):
+            return run_monitor(args)
+    except RunInProgress as busy:
+        print(f"FOUT: {busy}", file=sys.stderr)
+        return 3
+
+
+def run_monitor(args: argparse.Namespace) -> int:
     use_project_instance()
     import dagster as dg
 
@@ -43,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         cbs_config["prefetched"] = True
     run_config = {
         "resources": {"cbs": {"config": cbs_config}},
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # our own summary and verdicts instead
     }
     result = defs.resolve_job_def("monitor").execute_in_process(
         instance=dg.DagsterInstance.get(), run_config=run_config, raise_on_error=False
@@ -140,8 +151,32 @@ def print_summary() -> None:
     print(f"CBS-tabellen geladen: {tables[0]} ({raw_rows:,} rijen)".replace(",", "."))
     print(f"Indicatoren: {indicators}; waarden: {values[0]:,} waarvan {values[0] - values[1]:,} "
           f"geheim of onbekend (leeg gelaten)".replace(",", "."))
-    print(f"Warehouse: {paths.warehouse}")
+    print(f"Gepubliceerd (alleen-lezen, voor analisten): {paths.published / 'kindbelang.duckdb'}")
+    print(f"Parquet-exports: {paths.published / 'parquet'}")
+    print(f"Dashboards: {paths.site / 'index.html'}")
+    print(f"Kwaliteitsrapport: {paths.quality / 'latest' / 'index.html'}")
     print(f"Dagster-geschiedenis: {paths.dagster_home} (bekijk met `make ui`)")
+
+
+def sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from kindbelang.sql_shell import RefusedStatement, connect_read_only, interactive, render, run_query
+
+    try:
+        con = connect_read_only(settings.paths().published / "kindbelang.duckdb")
+    except FileNotFoundError as missing:
+        print(f"FOUT: {missing}", file=sys.stderr)
+        return 1
+    with con:
+        if args.query is None:
+            return interactive(con, args.format)
+        try:
+            print(render(*run_query(con, args.query), args.format))
+        except (RefusedStatement, duckdb.Error) as error:
+            print(f"FOUT: {error}", file=sys.stderr)
+            return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="alle assets materialiseren")
     run_parser.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                             help="snapshot (standaard, offline) of live (CBS OData)")
+    run_parser.add_argument("--wait", type=float, default=0, metavar="SECONDEN",
+                            help="wachten als er al een run loopt (standaard: meteen stoppen met een melding)")
     run_parser.set_defaults(handler=run)
+    sql_parser = commands.add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
+    sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
+    sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql_parser.set_defaults(handler=sql)
     fetch_parser = commands.add_parser(
         "fetch", help="CBS-tabellen live ophalen naar <out>/raw (één JSON-regel per tabel)")
     fetch_parser.add_argument("tables", nargs="*", metavar="TABLE_ID", help="CBS-tabelnummers, bv. 82972NED")

@@ -18,6 +18,7 @@ from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
 
 PUBLISHED_DB = "kindbelang.duckdb"
+DICTIONARY = "gegevenswoordenboek.md"
 MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")})
 
 
@@ -31,6 +32,23 @@ def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             failed.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
     return failed
+
+
+def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
+    """Markdown of every published mart and column with its Dutch description (from COMMENT ON)."""
+    lines = ["# Gegevenswoordenboek kindbelang", "",
+             "Alle tabellen in het schema `marts` van de gepubliceerde database, met hun kolommen. "
+             "Bron van de cijfers: CBS (tabelnummer per rij in `source_table`).", ""]
+    tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+                         "ORDER BY table_name").fetchall()
+    for table, comment in tables:
+        lines += [f"## marts.{table}", "", comment or "", "", "| kolom | type | omschrijving |", "|---|---|---|"]
+        for column, dtype, description in con.execute(
+                "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'marts' "
+                "AND table_name = ? ORDER BY column_index", [table]).fetchall():
+            lines.append(f"| {column} | {dtype} | {(description or '').replace('|', '/')} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def publish(warehouse_path: Path, target_dir: Path) -> dict:
@@ -53,7 +71,8 @@ def publish(warehouse_path: Path, target_dir: Path) -> dict:
             for schema, name in MART_KEYS:
                 pub.execute(f"COPY {schema}.{name} TO '{tmp_parquet / f'{name}.parquet'}' "
                             "(FORMAT parquet, COMPRESSION zstd)")
-                rows[name] = pub.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
+                rows[name] = pub.execute(f"SELECT count(*) FROM {schema}.{name}").fetchall()[0][0]
+            (tmp_parquet / DICTIONARY).write_text(data_dictionary(pub), encoding="utf-8")
         with open(tmp_db, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp_db, target_dir / PUBLISHED_DB)

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import jinja2
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -33,7 +34,6 @@ import plotly.offline
 import polars as pl
 
 from kindbelang import settings
-from kindbelang.assets.sql_models import discover_models
 from kindbelang.registry import load_registry
 from kindbelang.resources import Warehouse
 
@@ -811,11 +811,6 @@ class SiteBuilder:
 
 # ------------------------------------------------------------------------------------------------- asset
 
-def marts_keys() -> list[dg.AssetKey]:
-    keys = {("marts", "indicators")} | {(m.schema, m.name) for m in discover_models() if m.schema == "marts"}
-    return [dg.AssetKey(list(k)) for k in sorted(keys)]
-
-
 def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR) -> dict:
     return SiteBuilder(con, site_dir, geo_dir).build()
 
@@ -823,13 +818,15 @@ def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR) -> dict:
 @dg.asset(
     key=["site"],
     group_name="publication",
-    deps=marts_keys(),
+    # Built from the published copy, so the site never shows figures that did not pass the quality gates.
+    deps=[dg.AssetKey(["publication"])],
     kinds={"html", "plotly"},
     description="De statische website voor beleidsonderzoekers (Nederlands, offline te openen) in <out>/site/.",
 )
 def site(context, warehouse: Warehouse) -> dg.MaterializeResult:
-    site_dir = settings.paths().site if not warehouse.out_dir else Path(warehouse.out_dir).resolve() / "site"
-    with warehouse.connect() as con:
+    out = warehouse.path.parent
+    site_dir = out / "site"
+    with duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True) as con:
         stats = build_site(con, site_dir)
     context.log.info(f"site written to {site_dir}")
     return dg.MaterializeResult(metadata={

@@ -1,0 +1,71 @@
+"""Runs never collide and never lose the publication: a second run is refused, readers keep working
+during a run, and a run killed with SIGKILL leaves the published copy intact for the next run to replace."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KINDBELANG = [sys.executable, "-m", "kindbelang.cli"]
+
+
+def kindbelang(out: Path, *args: str, background: bool = False):
+    env = {**os.environ, "KINDBELANG_OUT": str(out)}
+    command = [*KINDBELANG, *args]
+    if background:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
+    out = tmp_path / "out"
+    first = kindbelang(out, "run")
+    assert first.returncode == 0, first.stderr[-2000:]
+    published = out / "published" / "kindbelang.duckdb"
+    before = digest(published)
+
+    running = kindbelang(out, "run", background=True)
+    try:
+        lock = out / ".run.lock"
+        wait_for(lambda: lock.exists() and lock.read_text().strip() == str(running.pid))
+
+        second = kindbelang(out, "run")
+        assert second.returncode == 3
+        assert "al een kindbelang-run" in second.stderr
+
+        reader = kindbelang(out, "sql", "--format", "csv", "SELECT count(*) AS n FROM marts.indicators")
+        assert reader.returncode == 0, reader.stderr
+        assert int(reader.stdout.splitlines()[1]) > 0
+
+        # Kill it once it is writing the warehouse, the moment a half-written release could leak out.
+        warehouse = out / "kindbelang.duckdb"
+        mtime = warehouse.stat().st_mtime
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        wait_for(lambda: wal.exists() or warehouse.stat().st_mtime != mtime)
+        running.send_signal(signal.SIGKILL)
+        running.wait(timeout=30)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert digest(published) == before
+
+    recovered = kindbelang(out, "run")
+    assert recovered.returncode == 0, recovered.stderr[-2000:]
+    reader = kindbelang(out, "sql", "--format", "json", "SELECT count(*) AS n FROM marts.indicator_values")
+    assert reader.returncode == 0 and '"n"' in reader.stdout
