@@ -21,7 +21,7 @@ import polars as pl
 
 from kindbelang.catalog import catalog_table
 from kindbelang.cbs_periods import is_reference_date, label_to_key
-from kindbelang.raw_store import RawTable, write_raw_table
+from kindbelang.raw_store import RawTable, coverage, write_raw_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared" / "cbs-candidates"
@@ -272,16 +272,6 @@ def reconstructed_data_properties(table_id, dims, topics, data, region_dim) -> l
             "Denominator": doc.denominator if doc else None,
         })
     return props
-
-
-def coverage(data: pl.DataFrame, region_dim: str | None) -> dict:
-    result: dict = {"rows": data.height}
-    if "Perioden" in data.columns:
-        result["periods"] = sorted(data["Perioden"].unique().to_list())
-    if region_dim and region_dim in data.columns:
-        prefixes = data[region_dim].str.slice(0, 2).value_counts().sort(region_dim)
-        result["regions_by_prefix"] = {row[0]: row[1] for row in prefixes.iter_rows()}
-    return result
 
 
 def import_84799ned() -> RawTable:

@@ -37,7 +37,7 @@ import requests
 import urllib3
 from cbsodata.cbsodata3 import BULK, FORMAT
 
-from kindbelang.raw_store import DIMENSION_SCHEMA, RawTable
+from kindbelang.raw_store import DIMENSION_SCHEMA, RawTable, coverage
 
 log = logging.getLogger(__name__)
 
@@ -499,17 +499,6 @@ def _dimension_frame(dim_lists: dict[str, list[dict]]) -> pl.DataFrame:
             rows["status"].append(record.get("Status"))
     frame = pl.DataFrame(rows, schema=DIMENSION_SCHEMA)
     return frame.with_columns(pl.col("key", "title", "description", "status").str.strip_chars())
-
-
-def coverage(data: pl.DataFrame, region_dim: str | None) -> dict:
-    """As scripts/import_snapshot.py coverage(): rows, periods, regions per code prefix."""
-    result: dict = {"rows": data.height}
-    if "Perioden" in data.columns:
-        result["periods"] = sorted(data["Perioden"].unique().to_list())
-    if region_dim and region_dim in data.columns:
-        prefixes = data[region_dim].str.slice(0, 2).value_counts().sort(region_dim)
-        result["regions_by_prefix"] = {row[0]: row[1] for row in prefixes.iter_rows()}
-    return result
 
 
 # --------------------------------------------------------------------------------------------------- schema

@@ -39,6 +39,17 @@ class RawTable:
         return (self.metadata.get("table_infos") or {}).get("Modified")
 
 
+def coverage(data: pl.DataFrame, region_dim: str | None) -> dict:
+    """What a raw table covers, recorded in its metadata: rows, periods, regions per code prefix."""
+    result: dict = {"rows": data.height}
+    if "Perioden" in data.columns:
+        result["periods"] = sorted(data["Perioden"].unique().to_list())
+    if region_dim and region_dim in data.columns:
+        prefixes = data[region_dim].str.slice(0, 2).value_counts().sort(region_dim)
+        result["regions_by_prefix"] = {row[0]: row[1] for row in prefixes.iter_rows()}
+    return result
+
+
 def table_dir(root: Path, table_id: str) -> Path:
     return root / table_id.upper()
 
