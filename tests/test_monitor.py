@@ -10,7 +10,7 @@ import pytest
 from kindbelang.registry import load_registry
 from kindbelang.settings import SNAPSHOT_DIR
 
-PENDING = Path(__file__).resolve().parents[1] / "pipelines" / "kindbelang" / "indicators_ouderdomeinen.yaml"
+OUDERDOMEINEN = {"schulden_inkomen", "wonen", "ggz_gezondheid", "relaties_scheiding", "justitie"}
 
 
 def part(warehouse, indicator, region, period):
@@ -61,48 +61,197 @@ def test_national_divorces_equal_the_published_nji_series(warehouse):
 
 def test_eemsdelta_crosswalk_and_harmonised_sum(warehouse):
     rows = warehouse.execute(
-        "SELECT source_code, target_code, weight FROM staging.boundary_crosswalk "
-        "WHERE source_year = 2020 AND source_code IN ('GM0003', 'GM0010', 'GM0024')").fetchall()
+        "SELECT from_code, to_code, weight FROM staging.boundary_crosswalk "
+        "WHERE from_year = 2020 AND from_code IN ('GM0003', 'GM0010', 'GM0024')").fetchall()
     assert sorted(rows) == [("GM0003", "GM1979", 1.0), ("GM0010", "GM1979", 1.0), ("GM0024", "GM1979", 1.0)]
     harmonised, parts = warehouse.execute("""
         SELECT sum(p.numerator * x.weight), (SELECT sum(numerator) FROM marts.indicator_parts
             WHERE indicator_id = 'jeugdzorg_aantal' AND period_key = '2020JJ00'
               AND region_code IN ('GM0003', 'GM0010', 'GM0024'))
         FROM marts.indicator_parts AS p
-        JOIN staging.boundary_crosswalk AS x ON x.source_year = p.year AND x.source_code = p.region_code
-        WHERE p.indicator_id = 'jeugdzorg_aantal' AND p.period_key = '2020JJ00' AND x.target_code = 'GM1979'
+        JOIN staging.boundary_crosswalk AS x ON x.from_year = p.year AND x.from_code = p.region_code
+        WHERE p.indicator_id = 'jeugdzorg_aantal' AND p.period_key = '2020JJ00' AND x.to_code = 'GM1979'
     """).fetchone()
     assert harmonised == parts and parts > 0
 
 
 def test_every_gemeente_of_the_boundary_year_is_reached_from_every_year(warehouse):
     missing = warehouse.execute("""
-        SELECT y.source_year, m.gemeente_code
-        FROM (SELECT DISTINCT source_year, boundary_year FROM staging.boundary_crosswalk) AS y
-        JOIN staging.gemeente_memberships AS m ON m.boundary_year = y.boundary_year
+        SELECT y.from_year, m.gemeente_code
+        FROM (SELECT DISTINCT from_year, to_boundary_year FROM staging.boundary_crosswalk) AS y
+        JOIN staging.gemeente_memberships AS m ON m.boundary_year = y.to_boundary_year
         ANTI JOIN staging.boundary_crosswalk AS x
-            ON x.source_year = y.source_year AND x.target_code = m.gemeente_code
+            ON x.from_year = y.from_year AND x.to_code = m.gemeente_code
     """).fetchall()
     assert missing == []
     weights = warehouse.execute(
         "SELECT max(abs(total - 1)) FROM (SELECT sum(weight) AS total FROM staging.boundary_crosswalk "
-        "GROUP BY source_year, source_code)").fetchone()[0]
+        "GROUP BY from_year, from_code)").fetchone()[0]
     assert weights < 1e-9
 
 
-def test_pending_registry_entries_resolve_to_data_or_an_explicit_gap(warehouse):
-    for ind in load_registry(PENDING):
+def test_registry_entries_all_resolve_to_data_or_an_explicit_gap(warehouse):
+    assert not (Path(__file__).resolve().parents[1] / "pipelines" / "kindbelang" / "indicators_ouderdomeinen.yaml").exists()
+    with_values = dict(warehouse.execute(
+        "SELECT indicator_id, count(value) FROM marts.indicator_values WHERE boundary_year IS NULL GROUP BY ALL"
+    ).fetchall())
+    for ind in load_registry():
         if ind["status"] == "gap":
             assert not ind.get("sources") and ind.get("gap_note"), ind["id"]
-            continue
-        tables = [s for s in ind["sources"] if "table" in s]
-        pubs = [s for s in ind["sources"] if "publication" in s]
-        if tables:
-            n = warehouse.execute("SELECT count(value) FROM marts.indicator_parts WHERE indicator_id = ?",
-                                  [ind["id"]]).fetchone()[0]
+            assert ind["id"] not in with_values, ind["id"]
         else:
-            n = warehouse.execute("SELECT count(*) FROM raw.publications WHERE source_id = ? AND indicator = ?",
-                                  [pubs[0]["publication"], pubs[0]["indicator"]]).fetchone()[0]
-        assert n > 0, ind["id"]
-    domains = {ind.get("ouderdomein") for ind in load_registry(PENDING)}
-    assert domains == {"schulden_inkomen", "wonen", "ggz_gezondheid", "relaties_scheiding", "justitie"}
+            assert with_values.get(ind["id"], 0) > 0, ind["id"]
+
+
+def test_all_five_ouderdomeinen_are_in_marts_indicators(warehouse):
+    rows = warehouse.execute(
+        "SELECT ouderdomein, list(DISTINCT status) FROM marts.indicators WHERE ouderdomein IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    assert {d for d, _ in rows} == OUDERDOMEINEN
+    assert all(set(statuses) <= {"available", "proxy", "gap"} for _, statuses in rows)
+    statuses = {s for _, st in rows for s in st}
+    assert statuses == {"available", "proxy", "gap"}
+    # The blind spots the RVS names are explicit gaps.
+    gaps = {i for (i,) in warehouse.execute("SELECT indicator_id FROM marts.indicators WHERE status = 'gap'").fetchall()}
+    assert {"kindcheck_volwassenen_ggz", "kindbelang_schuldincasso", "kindbelang_woningtoewijzing",
+            "kinderen_opvang_gemeente"} <= gaps
+
+
+def test_publication_figures_keep_number_wording_and_url(warehouse):
+    row = warehouse.execute(
+        "SELECT value, published_wording, source_url, source_kind, period_label FROM marts.indicator_values "
+        "WHERE indicator_id = 'kinderen_problematische_schulden_nl' AND boundary_year IS NULL").fetchall()
+    assert row == [(485000.0, "bijna 485.000", "https://www.raadrvs.nl", "publicatie", "circa 2023")]
+    bijstand = warehouse.execute(
+        "SELECT value FROM marts.indicator_values WHERE indicator_id = 'kinderen_bijstand_nl' AND period = '2022-12-31'"
+        " AND boundary_year IS NULL").fetchall()
+    assert bijstand == [(186.4,)]
+
+
+def test_national_ratios_equal_the_published_figures(warehouse):
+    pubs = warehouse.sql("SELECT * FROM raw.publications WHERE source_id = 'rvs2023_kinderen_uit_de_knel'").pl()
+
+    def published(indicator, group):
+        return pubs.filter((pl.col("indicator") == indicator) & (pl.col("group") == group))["value"].item()
+
+    linkage = warehouse.sql("SELECT * FROM marts.linkage_national").pl()
+
+    def row(ouderdomein, group, measure_part):
+        hit = linkage.filter((pl.col("ouderdomein") == ouderdomein) & (pl.col("youth_care_group") == group)
+                             & pl.col("measure").str.contains(measure_part, literal=True))
+        assert hit.height == 1, (ouderdomein, group, measure_part, hit)
+        return hit.row(0, named=True)
+
+    # Published ratio with its range and wording: divorce 'anderhalf tot twee keer zo veel'.
+    scheiding = row("relaties_scheiding", "Jeugdhulp", "gescheiden")
+    assert published("Verhouding aandeel gescheiden ouders jeugdhulp t.o.v. zonder jeugdhulp", "Jeugdhulp") == "1.5-2"
+    assert (scheiding["ratio_low"], scheiding["ratio_high"], scheiding["published_ratio"]) == (1.5, 2.0, "1.5-2")
+    assert scheiding["ratio_source"] == "gepubliceerd" and "anderhalf" in scheiding["published_wording"]
+    assert scheiding["published_share_youth_care"] == "47-62"
+    # 'ruim twee keer': the number and the qualifier side by side.
+    ggz = row("ggz_gezondheid", "Jeugdhulp", "een ouder specialistische ggz")
+    assert ggz["published_ratio"] == "ruim 2" and ggz["ratio_low"] == 2.0 and "ruim" in ggz["published_wording"]
+    # Computed ratio from two published shares: benefits 35% (residential/justice) against 9% (no youth care).
+    uitkering = row("schulden_inkomen", "Jeugdhulp met verblijf of jeugdreclassering", "uitkering")
+    share = float(published("Kinderen die opgroeien in een gezin met een uitkering",
+                            "Jeugdhulp met verblijf of jeugdreclassering"))
+    reference = float(published("Kinderen die opgroeien in een gezin met een uitkering", "Geen jeugdhulp"))
+    assert (share, reference) == (35.0, 9.0)
+    assert uitkering["ratio_low"] == pytest.approx(share / reference)
+    assert uitkering["ratio_source"] == "berekend"
+    assert linkage["caveat"].is_not_null().all() and linkage["source_url"].is_not_null().all()
+
+
+def test_monitor_signal_follows_the_documented_rule(warehouse):
+    monitor = warehouse.sql("SELECT * FROM marts.monitor").pl()
+    # The rule, recomputed on every row.
+    for r in monitor.iter_rows(named=True):
+        expected = (r["change"] is not None and r["direction"] != "neutral" and not r["small_number"]
+                    and abs(r["change"]) > max(0.05 * abs(r["previous_value"]), 0.5 if r["unit"] == "%" else 0)
+                    and (r["change"] > 0) == (r["direction"] == "lower_is_better"))
+        assert r["signal"] == expected, r
+    # A real example: youth care in Nederland, 2023 against 2022, from the published values.
+    nl = monitor.filter((pl.col("indicator_id") == "jeugdzorg_aantal") & (pl.col("region_code") == "NL01")
+                        & (pl.col("period_type") == "jaar")).row(0, named=True)
+    now, before = (warehouse.execute(
+        "SELECT value FROM marts.indicator_values WHERE indicator_id = 'jeugdzorg_aantal' AND region_code = 'NL01' "
+        "AND period = ? AND boundary_year IS NULL", [p]).fetchone()[0] for p in ("2023JJ00", "2022JJ00"))
+    assert (nl["latest_period"], nl["previous_period"]) == ("2023JJ00", "2022JJ00")
+    assert nl["value"] == now and nl["change"] == now - before
+    assert nl["signal"] == (now - before > 0.05 * before)
+    # Small gemeenten never signal.
+    assert monitor.filter(pl.col("small_number") & pl.col("signal")).height == 0
+    assert monitor.filter(pl.col("signal")).height > 0
+    # Trend = least-squares slope per year over the whole yearly series.
+    series = warehouse.execute(
+        "SELECT year, value FROM marts.indicator_values WHERE indicator_id = 'verdachten_per_1000' "
+        "AND region_code = 'NL01' AND boundary_year IS NULL ORDER BY year").fetchall()
+    xs, ys = zip(*series)
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in series) / sum((x - mx) ** 2 for x in xs)
+    trend = monitor.filter((pl.col("indicator_id") == "verdachten_per_1000") & (pl.col("region_code") == "NL01"))
+    assert trend["trend_per_year"].item() == pytest.approx(slope)
+
+
+@pytest.fixture(scope="module")
+def scratch_warehouse(pipeline_run, tmp_path_factory):
+    """A writable copy of the good run's warehouse, to show what the marts.indicator_values suites accept."""
+    import shutil
+
+    import duckdb
+
+    out, result = pipeline_run
+    assert result.success
+    path = tmp_path_factory.mktemp("suites") / "kindbelang.duckdb"
+    shutil.copy2(out / "kindbelang.duckdb", path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+def suite_failures(con, name):
+    import dagster as dg
+
+    from kindbelang.quality import load_suites, run_suite
+
+    suite = next(s for s in load_suites() if s.name == name)
+    report = run_suite(suite, dg.AssetKey(["marts", "indicator_values"]), con, None)
+    assert not report["notes"], report["notes"]
+    return {(f["severity"], f["column"]) for f in report["failures"]}
+
+
+def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_warehouse):
+    con = scratch_warehouse
+    assert suite_failures(con, "marts_indicator_values") == set()
+    assert suite_failures(con, "marts_indicator_values_coverage") == set()
+    con.execute("CREATE TEMP TABLE saved AS SELECT * FROM marts.indicator_values")
+
+    def change(sql):
+        con.execute("DELETE FROM marts.indicator_values")
+        con.execute("INSERT INTO marts.indicator_values SELECT * FROM saved")
+        con.execute(sql)
+
+    own = "boundary_year IS NULL AND region_code = 'GM0363'"
+    # 105% is wrong for an ordinary percentage; up to 120 is allowed only for jeugdbescherming_verblijf_pct.
+    change(f"UPDATE marts.indicator_values SET value = 105 WHERE indicator_id = 'jeugdhulp_pct' AND {own}")
+    assert ("critical", "percentage") in suite_failures(con, "marts_indicator_values")
+    change(f"UPDATE marts.indicator_values SET value = 111 WHERE indicator_id = 'jeugdbescherming_verblijf_pct' AND {own}")
+    assert suite_failures(con, "marts_indicator_values") == set()
+    # A free-text period is a publication's; on a CBS row it is an unreadable period.
+    change(f"UPDATE marts.indicator_values SET period = 'circa 2023' WHERE indicator_id = 'jeugdhulp_pct' "
+           f"AND {own} AND period = '2023JJ00'")
+    assert ("critical", "cbs_period") in suite_failures(con, "marts_indicator_values")
+    # Multiples of 5 are required of CBS youth-care counts only, not of other counts.
+    change(f"UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'jeugdzorg_aantal' AND {own}")
+    assert ("critical", "count_not_multiple_of_5") in suite_failures(con, "marts_indicator_values")
+    change("UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'echtscheidingen_met_minderjarigen'")
+    assert suite_failures(con, "marts_indicator_values") == set()
+    # A missing gemeente blocks for a complete CBS table, warns for the truncated WSNP snapshot.
+    change(f"DELETE FROM marts.indicator_values WHERE indicator_id = 'verdachten_per_1000' AND {own}")
+    assert suite_failures(con, "marts_indicator_values_coverage") == {("critical", "missing_gemeente")}
+    change("DELETE FROM marts.indicator_values WHERE indicator_id = 'wsnp_per_1000' AND region_code = 'GM0014' "
+           "AND boundary_year IS NULL")
+    assert suite_failures(con, "marts_indicator_values_coverage") == {("warning", "missing_gemeente_truncated_table")}
+    # A registry indicator without values blocks.
+    change("DELETE FROM marts.indicator_values WHERE indicator_id = 'kinderen_opvang_nl'")
+    assert ("critical", "indicator_without_values") in suite_failures(con, "marts_indicator_values_coverage")

@@ -220,7 +220,8 @@ class Data:
 
     def main_period_type(self, indicator_id: str) -> str:
         types = set(self.values.filter(pl.col("indicator_id") == indicator_id)["period_type"].unique())
-        return next((t for t in ("jaar", "halfjaar", "kwartaal", "maand") if t in types), "jaar")
+        return next((t for t in ("jaar", "halfjaar", "kwartaal", "maand", "eenmalig")
+                     if t in types), "jaar")
 
     def table_frame(self, schema: str, table: str, limit: int | None = None) -> pl.DataFrame:
         sql = f'SELECT * FROM "{schema}"."{table}"' + (f" LIMIT {int(limit)}" if limit else "")

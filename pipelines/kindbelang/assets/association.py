@@ -1,0 +1,214 @@
+"""Ecological association between parental-domain indicators and youth-care use, across gemeenten (Polars/numpy).
+
+Both come from staging.indicator_parts_harmonised: every year on the same (boundary-year) gemeenten, so a
+merged gemeente is compared with the sum of its parts. Two marts:
+
+* marts.association: per year and pair (parental-domain rate, youth-care rate) over gemeenten: Pearson r, a
+  95% confidence interval by Fisher's z (atanh r +/- 1.96 / sqrt(n - 3)) and n.
+* marts.youth_care_expected: per year, the youth-care rate (jeugdhulp_pct, jeugdbescherming_pct) regressed on
+  the parental-domain rates of that year (weighted least squares, weight = youth population; predictors with a
+  value for at least MIN_COVERAGE of the gemeenten, gemeenten with all of them). Expected count = expected
+  rate x youth population. Funnel-plot limits for observed/expected: 1 +/- z sqrt(s2 + tau2), with
+  s2 = (1 - p) / (n p) the binomial variance (p the expected rate, n the youth population) and tau2 the
+  between-gemeente variance the model leaves unexplained, estimated as in Spiegelhalter (2005, "Handling
+  over-dispersion of performance indicators": additive random effects, z-scores winsorised at 10%/90%).
+  Without tau2 most gemeenten would fall outside pure binomial limits, flagging real but unexplained
+  differences as if they were signals. Limits at 95% (z 1.96) and 99.8% (z 3.09); a gemeente is flagged
+  only outside the 99.8% limits.
+
+This is an association between areas, not an effect on children: every row says so (column caveat) and so
+do the table comments.
+"""
+
+from __future__ import annotations
+
+import math
+
+import dagster as dg
+import numpy as np
+import polars as pl
+
+from kindbelang.resources import Warehouse
+
+CAVEAT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)."
+PARENTAL = ["zorgpremie_achterstand_pct", "wsnp_per_1000", "wsnp_uitgesproken_per_1000", "verdachten_per_1000",
+            "bijstand_per_1000"]
+YOUTH_CARE = ["jeugdzorg_pct", "jeugdhulp_pct", "jeugdbescherming_pct", "jeugdreclassering_pct"]
+OUTCOMES = {"jeugdhulp_pct": "jeugdhulp", "jeugdbescherming_pct": "jeugdbescherming"}
+MIN_N = 10
+MIN_COVERAGE = 0.9
+Z95, Z998 = 1.959964, 3.090232
+
+
+def fisher_ci(r: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Confidence interval of a Pearson correlation by Fisher's z transformation."""
+    if n <= 3 or not math.isfinite(r):
+        return (math.nan, math.nan)
+    r = min(max(r, -0.999999999), 0.999999999)
+    half = z / math.sqrt(n - 3)
+    return (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half))
+
+
+def binomial_variance(expected_rate: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Variance of observed/expected under a binomial count with probability expected_rate."""
+    p = np.asarray(expected_rate, dtype=float)
+    n = np.asarray(population, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (1 - p) / (n * p)
+
+
+def funnel_limits(expected_rate: np.ndarray, population: np.ndarray, z: float,
+                  tau2: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits for observed/expected: binomial variance plus between-gemeente variance tau2."""
+    half = z * np.sqrt(binomial_variance(expected_rate, population) + tau2)
+    return 1 - half, 1 + half
+
+
+def between_area_variance(ratio: np.ndarray, binomial_variance: np.ndarray) -> tuple[float, float]:
+    """Spiegelhalter's additive over-dispersion: (tau2, phi) from winsorised z-scores of observed/expected."""
+    ok = np.isfinite(ratio) & np.isfinite(binomial_variance) & (binomial_variance > 0)
+    if ok.sum() < MIN_N:
+        return 0.0, 1.0
+    s2 = binomial_variance[ok]
+    z = (ratio[ok] - 1) / np.sqrt(s2)
+    low, high = np.percentile(z, [10, 90])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    w = 1 / s2
+    tau2 = (len(z) * phi - (len(z) - 1)) / (w.sum() - (w ** 2).sum() / w.sum())
+    return max(0.0, float(tau2)), phi
+
+
+def yearly_rates(parts: pl.DataFrame) -> pl.DataFrame:
+    """One row per gemeente and year, one column per indicator value, plus the youth population."""
+    frame = parts.filter((pl.col("region_level") == "gemeente") & (pl.col("period_type") == "jaar"))
+    wide = frame.pivot(on="indicator_id", index=["region_code", "year"], values="value",
+                       aggregate_function="first")
+    youth = (frame.filter(pl.col("indicator_id") == "jeugdzorg_pct")
+             .select("region_code", "year", pl.col("denominator").alias("youth_population")))
+    counts = frame.filter(pl.col("indicator_id").is_in(list(OUTCOMES))).pivot(
+        on="indicator_id", index=["region_code", "year"], values="numerator", aggregate_function="first")
+    counts = counts.rename({c: f"{c}__count" for c in counts.columns if c in OUTCOMES})
+    return wide.join(youth, on=["region_code", "year"], how="left").join(counts, on=["region_code", "year"],
+                                                                           how="left")
+
+
+def correlations(wide: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for year in sorted(wide["year"].unique()):
+        data = wide.filter(pl.col("year") == year)
+        for parental in PARENTAL:
+            for care in YOUTH_CARE:
+                if parental not in data.columns or care not in data.columns:
+                    continue
+                pair = data.select(parental, care).drop_nulls().drop_nans()
+                n = pair.height
+                if n < MIN_N:
+                    continue
+                x, y = pair[parental].to_numpy(), pair[care].to_numpy()
+                if x.std() == 0 or y.std() == 0:
+                    continue
+                r = float(np.corrcoef(x, y)[0, 1])
+                lo, hi = fisher_ci(r, n)
+                rows.append({"year": year, "parental_indicator_id": parental, "youth_care_indicator_id": care,
+                             "n_gemeenten": n, "pearson_r": r, "ci95_lower": lo, "ci95_upper": hi,
+                             "method": "Pearson, 95%-interval via Fisher-z; gemeenten op geharmoniseerde grenzen",
+                             "caveat": CAVEAT})
+    return pl.DataFrame(rows)
+
+
+def expected_use(wide: pl.DataFrame) -> pl.DataFrame:
+    frames = []
+    for year in sorted(wide["year"].unique()):
+        data = wide.filter(pl.col("year") == year)
+        for outcome, care_form in OUTCOMES.items():
+            if outcome not in data.columns:
+                continue
+            base = data.filter(pl.col(outcome).is_not_null() & pl.col(f"{outcome}__count").is_not_null()
+                               & (pl.col("youth_population") > 0))
+            predictors = [p for p in PARENTAL if p in base.columns
+                          and base.height and base[p].is_not_null().sum() >= MIN_COVERAGE * base.height]
+            if not predictors:
+                continue
+            model = base.drop_nulls(predictors)
+            if model.height < len(predictors) + MIN_N:
+                continue
+            x = np.column_stack([np.ones(model.height), *[model[p].to_numpy() for p in predictors]])
+            y = model[outcome].to_numpy() / 100
+            w = model["youth_population"].to_numpy()
+            sw = np.sqrt(w)
+            beta, *_ = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)
+            fitted = x @ beta
+            r2 = 1 - np.sum(w * (y - fitted) ** 2) / np.sum(w * (y - np.average(y, weights=w)) ** 2)
+            fitted_ok = np.where(fitted > 0, fitted, np.nan)
+            population = w
+            observed = model[f"{outcome}__count"].to_numpy()
+            expected = fitted_ok * population
+            ratio = observed / expected
+            tau2, phi = between_area_variance(ratio, binomial_variance(fitted_ok, population))
+            lo95, hi95 = funnel_limits(fitted_ok, population, Z95, tau2)
+            lo998, hi998 = funnel_limits(fitted_ok, population, Z998, tau2)
+            outside_high, outside_low = ratio > hi998, ratio < lo998
+            frames.append(pl.DataFrame({
+                "gemeente_code": model["region_code"],
+                "year": model["year"],
+                "period": [f"{year}JJ00"] * model.height,
+                "care_form": [care_form] * model.height,
+                "outcome_indicator_id": [outcome] * model.height,
+                "observed": observed,
+                "expected": expected,
+                "observed_pct": model[outcome].to_numpy(),
+                "expected_pct": fitted_ok * 100,
+                "ratio": ratio,
+                "youth_population": population,
+                "lower_95": lo95, "upper_95": hi95, "lower_998": lo998, "upper_998": hi998,
+                "outside_998": outside_high | outside_low,
+                "signal": pl.Series([("hoger dan verwacht" if h else "lager dan verwacht" if lo_ else None)
+                                     for h, lo_ in zip(outside_high, outside_low)], dtype=pl.String),
+                "predictors": [", ".join(predictors)] * model.height,
+                "model_r2": [float(r2)] * model.height,
+                "overdispersion_phi": [phi] * model.height,
+                "between_area_variance": [tau2] * model.height,
+                "n_gemeenten": [model.height] * model.height,
+                "caveat": [CAVEAT] * model.height,
+            }, strict=False))
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
+def _write(con, table: str, frame: pl.DataFrame, comment: str) -> None:
+    from kindbelang.assets.sql_models import comment_columns, sql_literal
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.register("incoming", frame.to_arrow())
+    con.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT * FROM incoming")
+    con.unregister("incoming")
+    con.execute(f"COMMENT ON TABLE marts.{table} IS {sql_literal(comment + ' ' + CAVEAT)}")
+    comment_columns(con, "marts", table)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["marts", "association"], group_name="marts", kinds={"polars", "duckdb"},
+                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     description="Samenhang per jaar tussen elk ouderdomein en elke vorm van jeugdzorg over "
+                     "gemeenten (Pearson r, 95%-interval, n). " + CAVEAT),
+        dg.AssetSpec(["marts", "youth_care_expected"], group_name="marts", kinds={"polars", "duckdb"},
+                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     description="Waargenomen en verwacht jeugdzorggebruik per gemeente en jaar, gegeven het "
+                     "profiel van de ouderdomeinen, met trechtergrenzen (95% en 99,8%). " + CAVEAT),
+    ],
+)
+def association(warehouse: Warehouse):
+    with warehouse.connect() as con:
+        parts = con.sql("SELECT * FROM staging.indicator_parts_harmonised").pl()
+        wide = yearly_rates(parts)
+        corr = correlations(wide)
+        expected = expected_use(wide)
+        _write(con, "association", corr,
+               "Correlaties tussen ouderdomeinen en jeugdzorggebruik over gemeenten, per jaar.")
+        _write(con, "youth_care_expected", expected,
+               "Waargenomen/verwacht jeugdzorggebruik per gemeente (gewogen kleinste kwadraten op de ouderdomeinen).")
+    yield dg.MaterializeResult(asset_key=["marts", "association"], metadata={"rows": corr.height})
+    yield dg.MaterializeResult(asset_key=["marts", "youth_care_expected"], metadata={
+        "rows": expected.height,
+        "flagged_998": int(expected["outside_998"].sum()) if expected.height else 0,
+    })

@@ -1,0 +1,86 @@
+-- The parts (numerator, denominator, scale) of every regional indicator in marts.indicator_parts, harmonised
+-- to one boundary year; staging.indicator_values_harmonised publishes the registry's indicators from it and
+-- marts.association / marts.youth_care_expected use it for the parental domains too.
+-- Every regional indicator with a numerator (and, for rates, a denominator) harmonised to one boundary year
+-- (staging.boundary_crosswalk: the latest year in the snapshot unless KINDBELANG_BOUNDARY_YEAR says otherwise).
+-- Per indicator and period, the parts of each gemeente of that period (marts.indicator_parts) are multiplied by
+-- the crosswalk weight and summed into the gemeente of the boundary year; rates are recomputed as
+-- sum(numerator) / sum(denominator) x scale, never averaged. Counts are summed. Weights are 1 except for the
+-- four split gemeenten (Haaren, Littenseradiel, Winsum, Slochteren), divided by land-area share, not population.
+-- A target gets no value (NULL) if any contributing gemeente's numerator (or, for a rate, denominator) is
+-- suppressed or missing: a partial sum is never published. Jeugdregio, provincie and Nederland of the
+-- boundary year are the sums of their gemeenten (marts.region_memberships of that year), with the same rule.
+-- Every gemeente (and region) of the boundary year has a row for every indicator and period from 2015 on;
+-- periods before the first crosswalk year are not harmonised.
+WITH boundary AS (
+    SELECT DISTINCT to_boundary_year AS boundary_year FROM staging.boundary_crosswalk
+),
+gemeente_parts AS (
+    SELECT p.*
+    FROM marts.indicator_parts AS p
+    WHERE p.region_level = 'gemeente'
+),
+periods AS (
+    SELECT DISTINCT indicator_id, period_key, year, period_type, period_number, scale, source_table, status,
+           source_modified
+    FROM gemeente_parts
+    WHERE year IN (SELECT from_year FROM staging.boundary_crosswalk)
+),
+-- Every (period, source gemeente -> target gemeente) pair the crosswalk expects, with the source's parts if any.
+contributions AS (
+    SELECT per.*, x.from_code, x.to_code, x.weight, x.is_split,
+           p.numerator * x.weight AS numerator, p.denominator * x.weight AS denominator,
+           p.numerator IS NOT NULL AND (per.scale IS NULL OR p.denominator IS NOT NULL) AS complete
+    FROM periods AS per
+    JOIN staging.boundary_crosswalk AS x ON x.from_year = per.year
+    LEFT JOIN gemeente_parts AS p
+        ON p.indicator_id = per.indicator_id AND p.period_key = per.period_key
+       AND p.source_table = per.source_table AND p.region_code = x.from_code
+),
+gemeenten AS (
+    SELECT indicator_id, period_key, year, period_type, period_number, scale, source_table, status,
+           source_modified, to_code AS gemeente_code,
+           bool_and(complete) AS complete, sum(numerator) AS numerator, sum(denominator) AS denominator
+    FROM contributions
+    GROUP BY ALL
+),
+memberships AS (
+    SELECT m.* FROM marts.region_memberships AS m JOIN boundary AS b ON m.boundary_year = b.boundary_year
+),
+regions AS (
+    SELECT g.*, g.gemeente_code AS region_code FROM gemeenten AS g
+    UNION ALL
+    SELECT g.*, r.region_code
+    FROM gemeenten AS g
+    JOIN memberships AS m USING (gemeente_code),
+    LATERAL (VALUES (m.jeugdregio_code), (m.provincie_code), ('NL01')) AS r(region_code)
+),
+summed AS (
+    SELECT indicator_id, region_code, period_key, year, period_type, period_number, scale, source_table, status,
+           source_modified, bool_and(complete) AS complete, sum(numerator) AS numerator,
+           sum(denominator) AS denominator
+    FROM regions
+    GROUP BY ALL
+)
+SELECT
+    s.indicator_id,
+    s.region_code,
+    region_level(s.region_code) AS region_level,
+    s.period_key,
+    s.year,
+    s.period_type,
+    s.period_number,
+    CASE WHEN s.complete THEN s.numerator END AS numerator,
+    CASE WHEN s.complete AND s.scale IS NOT NULL THEN s.denominator END AS denominator,
+    s.scale,
+    CASE WHEN NOT s.complete THEN NULL
+         WHEN s.scale IS NULL THEN s.numerator
+         ELSE s.numerator / nullif(s.denominator, 0) * s.scale END AS value,
+    s.complete AS all_parts_present,
+    s.source_table,
+    s.status,
+    s.source_modified,
+    b.boundary_year
+FROM summed AS s
+CROSS JOIN boundary AS b
+ORDER BY s.indicator_id, s.period_key, s.region_code

@@ -1,0 +1,109 @@
+-- Every registry indicator's values on the period's own boundaries (boundary_year NULL), one row per indicator,
+-- region and period, from three kinds of source (source_kind):
+--   cbs        youth-care forms: the CBS cells the registry names (marts.youth_care_use, all region levels),
+--              with numerator and denominator from marts.indicator_parts where they exist (gemeente, Nederland);
+--   cbs        parental domains (ouderdomeinen): rates built in marts.indicator_parts (value = numerator /
+--              denominator x scale; suppressed numerator -> no value), gemeente and Nederland;
+--   publicatie national figures from curated publications (raw.publications): the number as published, its
+--              literal wording (published_wording: 'bijna 485.000') and URL. Their period is the published
+--              text (period_label), not a CBS key; year is the first year in it.
+-- status is CBS's release status of the period; publications carry none ('onbekend', never guessed).
+WITH registry AS (
+    SELECT indicator_id, unit, status AS registry_status, unnest(sources, recursive := true)
+    FROM marts.indicators
+    WHERE status <> 'gap'
+),
+youth_care AS (
+    SELECT
+        r.indicator_id,
+        u.region_code,
+        u.region_level,
+        u.period_key AS period,
+        u.year,
+        u.period_type,
+        u.period_number,
+        u.value,
+        p.numerator,
+        p.denominator,
+        r.unit,
+        u.status,
+        'cbs' AS source_kind,
+        u.source_table,
+        CAST(NULL AS VARCHAR) AS source_url,
+        CAST(NULL AS VARCHAR) AS published_wording,
+        u.source_modified
+    FROM registry AS r
+    JOIN marts.youth_care_use AS u
+        ON u.source_table = r."table"
+       AND u.column_key = r."column"
+       AND (r.care_form IS NULL OR u.care_form = r.care_form)
+    LEFT JOIN marts.indicator_parts AS p
+        ON p.family = 'jeugdzorg' AND p.indicator_id = r.indicator_id AND p.region_code = u.region_code
+       AND p.period_key = u.period_key AND p.source_table = u.source_table
+),
+parental AS (
+    SELECT
+        p.indicator_id,
+        p.region_code,
+        p.region_level,
+        p.period_key AS period,
+        p.year,
+        p.period_type,
+        p.period_number,
+        p.value,
+        p.numerator,
+        p.denominator,
+        i.unit,
+        p.status,
+        'cbs' AS source_kind,
+        p.source_table,
+        CAST(NULL AS VARCHAR) AS source_url,
+        CAST(NULL AS VARCHAR) AS published_wording,
+        p.source_modified
+    FROM marts.indicator_parts AS p
+    JOIN marts.indicators AS i ON i.indicator_id = p.indicator_id AND i.status <> 'gap'
+    WHERE p.family = 'ouderdomein'
+),
+publication AS (
+    SELECT
+        r.indicator_id,
+        'NL01' AS region_code,
+        'land' AS region_level,
+        trim(pub.period) AS period,
+        CAST(regexp_extract(pub.period, '(19|20)[0-9]{2}') AS INTEGER) AS year,
+        -- A stock on a date or a plain year is a yearly figure; 'circa 2023' or 'per jaar' is a one-off.
+        CASE WHEN regexp_full_match(trim(pub.period), '(19|20)[0-9]{2}(-12-31)?') THEN 'jaar' ELSE 'eenmalig' END
+            AS period_type,
+        CAST(NULL AS INTEGER) AS period_number,
+        try_cast(pub.value AS DOUBLE) AS value,
+        CAST(NULL AS DOUBLE) AS numerator,
+        CAST(NULL AS DOUBLE) AS denominator,
+        r.unit,
+        'onbekend' AS status,
+        'publicatie' AS source_kind,
+        pub.source_id AS source_table,
+        pub.url AS source_url,
+        -- The literal wording where the curated file quotes it ('bijna 485.000'), else the number as printed.
+        coalesce(nullif(regexp_extract(pub.note, '''([^'']+)''', 1), ''), pub.value) AS published_wording,
+        CAST(NULL AS VARCHAR) AS source_modified
+    FROM registry AS r
+    JOIN raw.publications AS pub
+        ON pub.source_id = r.publication
+       AND pub.indicator = r.publication_indicator
+       AND (r.publication_group IS NULL OR pub."group" = r.publication_group)
+)
+SELECT
+    indicator_id, region_code, region_level, period,
+    -- Readable period: the CBS key as text (2021, 2021 1e halfjaar) or the publication's own period text.
+    CASE WHEN source_kind = 'publicatie' THEN period
+         WHEN period_type = 'jaar' THEN CAST(year AS VARCHAR)
+         ELSE year || ' ' || period_number || 'e ' || period_type END AS period_label,
+    year, period_type, period_number, value, numerator, denominator, unit, status, source_kind, source_table,
+    source_url, published_wording, source_modified, CAST(NULL AS INTEGER) AS boundary_year
+FROM (
+    SELECT * FROM youth_care
+    UNION ALL BY NAME
+    SELECT * FROM parental
+    UNION ALL BY NAME
+    SELECT * FROM publication
+)
