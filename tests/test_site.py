@@ -238,3 +238,103 @@ def test_static_chart_csv_matches_figure(visit):
         mine = [r for r in rows[1:] if esc(r[0]) == trace["name"]]
         assert [r[1] for r in mine] == trace["x"], title
         assert [dutch(r[2]) for r in mine] == pytest.approx(trace["y"], nan_ok=True)
+
+
+# ------------------------------------------------------------------------------ marts used by the pages
+
+@pytest.fixture(scope="session")
+def published(pipeline_run):
+    """The published copy the site is built from."""
+    import duckdb
+
+    out, _result = pipeline_run
+    con = duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def table_cells(page, table_id: str) -> list[list[str]]:
+    return page.evaluate(f"""Array.from(document.querySelectorAll('#{table_id} tbody tr')).map(
+        tr => Array.from(tr.children).map(c => c.textContent.trim()))""")
+
+
+def test_overview_signals_from_monitor(visit, published):
+    page = visit("index.html").page
+    rule = page.locator("#signaalregel").inner_text()
+    # the rule of sql/marts/monitor.sql, in Dutch
+    assert "ongunstige richting" in rule and "5% van de vorige waarde" in rule and "0,5 procentpunt" in rule
+    assert "onder 20" in rule and "10.000 inwoners" in rule
+    nl = published.execute("SELECT count(*), count(*) FILTER (WHERE signal) FROM marts.monitor "
+                           "WHERE region_level = 'land' AND previous_value IS NOT NULL").fetchall()[0]
+    shown = table_cells(page, "signalen-nederland")
+    assert len(shown) == nl[0] > 0
+    assert sum(r[7] == "ja" for r in shown) == nl[1]
+    expected = {(t, pt): n for t, pt, n in published.execute(
+        "SELECT title, period_type, count(*) FILTER (WHERE signal AND NOT small_number) FROM marts.monitor "
+        "WHERE region_level = 'gemeente' GROUP BY ALL").fetchall()}
+    counts = {(r[0], r[1]): int(r[3].replace(".", "")) for r in table_cells(page, "signalen-gemeenten")}
+    assert counts == expected and sum(counts.values()) > 0
+    # the old detection of a table named like "signal" is gone
+    assert page.locator("text=Signalen uit marts.").count() == 0
+
+
+def test_themas_linkage_and_association(visit, published):
+    page = visit("themas.html").page
+    linkage = published.execute("SELECT ouderdomein, ratio_source, published_wording, source_url, caveat "
+                                "FROM marts.linkage_national").fetchall()
+    assert linkage
+    for dom, ratio_source, wording, url, caveat in linkage:
+        section = page.locator(f"#ouderdomein-{dom}")
+        assert section.count() == 1, dom
+        text = section.inner_text()
+        if ratio_source == "gepubliceerd":
+            # the published wording stands in the same table row as the number
+            row = section.locator("tbody tr", has_text=wording).first
+            assert row.count() == 1, wording
+        assert caveat in text, caveat
+        link = section.locator(f"a[href='{url}']").first
+        assert link.inner_text() == "bron"
+        assert section.locator(".js-plotly-plot").count() >= 1
+    assoc = published.execute(
+        "SELECT i.ouderdomein, a.pearson_r, a.ci95_lower, a.ci95_upper FROM marts.association AS a "
+        "JOIN marts.indicators AS i ON i.indicator_id = a.parental_indicator_id "
+        "QUALIFY a.year = max(a.year) OVER (PARTITION BY a.parental_indicator_id, a.youth_care_indicator_id)"
+    ).fetchall()
+    assert assoc
+    for dom, r, lo, hi in assoc:
+        cells = table_cells(page, f"samenhang-{dom}-tabel")
+        assert [nl_number(r, "r"), nl_number(lo, "r"), nl_number(hi, "r")] in [c[4:7] for c in cells]
+        assert "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)" in \
+            page.locator(f"#ouderdomein-{dom}").inner_text()
+
+
+def test_verantwoording_data_dictionary(visit, published, site_dir):
+    page = visit("verantwoording.html").page
+    assert page.locator("#gegevenswoordenboek").inner_text() == "Gegevenswoordenboek"
+    columns = published.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                                "WHERE schema_name = 'marts'").fetchall()
+    tables = {t for t, _c, _m in columns}
+    assert {"monitor", "linkage_national", "association", "youth_care_expected"} <= tables
+    for table in tables:
+        cells = {r[0]: r[2] for r in table_cells(page, f"wb-tabel-{table}")}
+        for t, column, comment in columns:
+            if t == table:
+                assert cells.get(column) == (comment or "geen toelichting"), f"{table}.{column}"
+    report = site_dir.parent / "quality" / "latest" / "index.html"
+    if report.exists():
+        href = page.locator("#kwaliteitsrapport").get_attribute("href")
+        assert (site_dir / href).resolve() == report.resolve()
+
+
+def test_footer_cites_cbs_tables_and_publications_separately(visit, published):
+    publications = {t for (t,) in published.execute(
+        "SELECT DISTINCT source_table FROM marts.indicator_values WHERE source_kind = 'publicatie'").fetchall()}
+    assert publications
+    for filename in ("index.html", "verantwoording.html"):
+        page = visit(filename).page
+        cbs = page.locator("footer .bron-cbs").inner_text()
+        ids = re.findall(r"[\w-]+", cbs.split("tabellen", 1)[1])
+        assert ids and all(re.fullmatch(r"\d+[A-Z]*NED", i) for i in ids), cbs
+        cited = page.locator("footer .publicaties").inner_text()
+        assert cited.startswith("Publicaties: ")
+        assert set(re.findall(r"[\w-]+", cited.removeprefix("Publicaties: "))) == publications

@@ -63,6 +63,19 @@ DIRECTION_LABELS = {"lower_is_better": "lager is gunstiger", "higher_is_better":
 SIZE_CLASSES = [(0, 20_000, "minder dan 20.000 inwoners"), (20_000, 50_000, "20.000 tot 50.000 inwoners"),
                 (50_000, 100_000, "50.000 tot 100.000 inwoners"), (100_000, 10**9, "100.000 inwoners of meer")]
 KNOWN_MARTS = {"indicators", "indicator_values", "regions", "region_memberships", "youth_care_use"}
+OUDERDOMEIN_LABELS = {"schulden_inkomen": "Schulden en inkomen", "wonen": "Wonen",
+                      "ggz_gezondheid": "Ggz en gezondheid", "relaties_scheiding": "Relaties en scheiding",
+                      "justitie": "Justitie"}
+PERIOD_TYPE_ORDER = {"jaar": 0, "halfjaar": 1, "kwartaal": 2, "maand": 3, "eenmalig": 4}
+# The signal rule of marts.monitor (sql/marts/monitor.sql header, README.md), in Dutch for the site.
+SIGNAL_RULE = ("Een signaal betekent: de waarde is ten opzichte van dezelfde periode een jaar eerder in de "
+               "ongunstige richting (volgens het indicatorregister) veranderd met meer dan het grootste van 5% van "
+               "de vorige waarde en, bij percentages, 0,5 procentpunt. Indicatoren zonder voorkeursrichting geven "
+               "nooit een signaal. Gemeenten met kleine aantallen (teller nu of in de vorige periode onder 20, of "
+               "minder dan 10.000 inwoners) geven geen signaal: door de afronding van CBS (aantallen op vijftallen, "
+               "aandelen op één decimaal) zijn kleine veranderingen daar ruis.")
+ASSOCIATION_TEXT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)"
+CBS_TABLE_ID = re.compile(r"^[0-9]{5}[A-Z]{3}$")
 
 
 # ----------------------------------------------------------------------------------------------- formatting
@@ -82,7 +95,7 @@ def nl_number(value, unit: str | None = None, decimals: int | None = None) -> st
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if decimals is None:
-        decimals = 0 if unit == "aantal" or (isinstance(value, int)) else 1
+        decimals = 2 if unit == "r" else 0 if unit == "aantal" or (isinstance(value, int)) else 1
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
@@ -112,6 +125,18 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         writer.writerow(header)
         for row in rows:
             writer.writerow([csv_cell(v) for v in row])
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Break a (already escaped) label into lines of about `width` characters at spaces."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
 
 
 def esc(text) -> str:
@@ -197,6 +222,11 @@ class Data:
         self.regions = con.sql("SELECT * FROM marts.regions").pl()
         self.memberships = con.sql("SELECT * FROM marts.region_memberships").pl()
         self.region_names = dict(self.regions.select("region_code", "region_name").iter_rows())
+        sources = con.sql("SELECT DISTINCT source_kind, source_table FROM marts.indicator_values "
+                          "WHERE source_table IS NOT NULL").fetchall()
+        # Footer: only CBS table ids (ending in NED) after "Bron: CBS"; publications are cited separately.
+        self.cbs_source_tables = sorted({t for k, t in sources if k != "publicatie" and t.endswith("NED")})
+        self.publication_sources = sorted({t for k, t in sources if k == "publicatie"})
         self.cbs_tables = {r["table_id"]: r for r in con.sql(
             "SELECT table_id, title, modified, source_mode FROM raw.cbs_tables").pl().iter_rows(named=True)} \
             if self.has("raw", "cbs_tables") else {}
@@ -277,7 +307,7 @@ class SiteBuilder:
         context.setdefault("uses_plotly", True)
         text = template.render(
             pages=PAGES, current=filename, built_at=self.built_at.strftime("%d-%m-%Y %H:%M"),
-            source_tables=sorted({t for t in self.data.values["source_table"].unique() if t}),
+            source_tables=self.data.cbs_source_tables, publication_sources=self.data.publication_sources,
             **context)
         (self.out / filename).write_text(text, encoding="utf-8")
         self.pages_written[filename] = len(text.encode())
@@ -370,11 +400,36 @@ class SiteBuilder:
         for n, (unit, inds) in enumerate(by_unit.items()):
             label = "aandelen (%)" if unit == "%" else "aantallen"
             charts.append(self.trend_chart(f"overzicht-trend-{n + 1}", f"Nederland: ontwikkeling, {label}", inds))
-        signals = self.data.marts_like("signal")
-        return {"title": "Overzicht", "headlines": headlines, "charts": charts, "signal_tables": signals,
-                "signal_rows": {t: self.data.table_frame("marts", t, 50).rows() for t in signals},
-                "signal_cols": {t: self.data.table_frame("marts", t, 1).columns for t in signals},
+        return {"title": "Overzicht", "headlines": headlines, "charts": charts, "signals": self.monitor_signals(),
                 "gap_count": sum(1 for r in self.data.indicators.iter_rows(named=True) if r["status"] == "gap")}
+
+    def monitor_signals(self) -> dict | None:
+        """Signals from marts.monitor: Nederland, and per indicator the number of gemeenten with a signal."""
+        if not self.data.has("marts", "monitor"):
+            return None
+        con = self.data.con
+        nl = con.execute(
+            "SELECT title, period_type, latest_period_label, value, previous_value, change, unit, change_direction, "
+            "signal, release_status FROM marts.monitor WHERE region_level = 'land' AND previous_value IS NOT NULL "
+            "ORDER BY ouderdomein_or_theme, title, period_type").fetchall()
+        nl_rows = [[t, pt, lp, with_unit(v, u), with_unit(pv, u),
+                    (nl_number(c, u) + (" procentpunt" if u == "%" else "")) if c is not None else "–",
+                    cd or "–", "ja" if sig else "nee", rs or "onbekend"]
+                   for t, pt, lp, v, pv, c, u, cd, sig, rs in nl]
+        # small_number rows never signal (rule in the SQL); they are also left out of the count of assessed ones.
+        counts = con.execute(
+            "SELECT indicator_id, title, period_type, max(latest_period_label) AS periode, "
+            "count(*) FILTER (WHERE signal AND NOT small_number) AS met_signaal, "
+            "count(*) FILTER (WHERE NOT small_number AND change IS NOT NULL) AS beoordeeld, "
+            "count(*) FILTER (WHERE small_number) AS klein "
+            "FROM marts.monitor WHERE region_level = 'gemeente' GROUP BY ALL").fetchall()
+        counts.sort(key=lambda r: (r[1], PERIOD_TYPE_ORDER.get(r[2], 9)))
+        count_rows = [[title, pt, periode, n, assessed, small] for _id, title, pt, periode, n, assessed, small in counts]
+        csv_href = self.csv("data/signalen-gemeenten.csv",
+                            ["indicator", "soort periode", "laatste periode", "gemeenten met signaal",
+                             "gemeenten beoordeeld", "gemeenten met kleine aantallen"], count_rows)
+        return {"rule": SIGNAL_RULE, "nl_rows": nl_rows, "nl_signals": sum(1 for r in nl if r[8]),
+                "count_rows": count_rows, "count_csv": csv_href}
 
     # -- 2. Per thema
     def page_themas(self) -> dict:
@@ -396,7 +451,114 @@ class SiteBuilder:
             comment = self.con_comment("marts", table)
             extra.append({"name": table, "columns": frame.columns, "rows": frame.head(100).rows(),
                           "total": frame.height, "csv_href": href, "comment": comment})
-        return {"title": "Per thema", "themes": list(themes.values()), "extra_tables": extra}
+        return {"title": "Per thema", "themes": list(themes.values()), "extra_tables": extra,
+                "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT}
+
+    def ouderdomein_linkage(self) -> list[dict]:
+        """Per ouderdomein: national over-representation (marts.linkage_national) and association (marts.association)."""
+        con = self.data.con
+        titles = dict(self.data.indicators.select("indicator_id", "title").iter_rows())
+        domain_of = dict(self.data.indicators.select("indicator_id", "ouderdomein").iter_rows())
+        linkage = (con.sql("SELECT * FROM marts.linkage_national").pl()
+                   if self.data.has("marts", "linkage_national") else None)
+        assoc = None
+        if self.data.has("marts", "association"):
+            assoc = con.sql("SELECT * FROM marts.association QUALIFY year = max(year) OVER "
+                            "(PARTITION BY parental_indicator_id, youth_care_indicator_id) "
+                            "ORDER BY parental_indicator_id, youth_care_indicator_id").pl()
+        names = [d for d in dict.fromkeys(self.data.indicators["ouderdomein"].to_list()) if d]
+        domains = []
+        for dom in names:
+            label = OUDERDOMEIN_LABELS.get(dom, dom)
+            item = {"id": dom, "label": label, "linkage": None, "linkage_table": None, "caveats": [],
+                    "association": None}
+            if linkage is not None:
+                rows = linkage.filter(pl.col("ouderdomein") == dom)
+                if rows.height:
+                    item["linkage"], item["linkage_table"] = self.linkage_chart(dom, label, rows)
+                    item["caveats"] = list(dict.fromkeys(rows["caveat"].to_list()))
+            if assoc is not None:
+                rows = assoc.filter(pl.col("parental_indicator_id").replace_strict(domain_of, default=None) == dom)
+                if rows.height:
+                    item["association"] = self.association_chart(dom, label, rows, titles)
+            domains.append(item)
+        return domains
+
+    def linkage_chart(self, dom: str, label: str, rows: pl.DataFrame) -> tuple[Chart | None, dict]:
+        header = ["maat", "jeugdzorggroep", "periode", "aandeel met jeugdzorg (gepubliceerd)", "referentiegroep",
+                  "aandeel referentie (gepubliceerd)", "verhouding", "gepubliceerde formulering", "verhouding is",
+                  "bron", "link naar de bron", "kanttekening"]
+        data, plotted = [], []
+        for r in rows.iter_rows(named=True):
+            lo, hi = r["ratio_low"], r["ratio_high"]
+            ratio = None if lo is None else (nl_number(lo, None, 1) if hi is None or abs(hi - lo) < 1e-9
+                                             else f"{nl_number(lo, None, 1)} tot {nl_number(hi, None, 1)}")
+            wording = r["published_wording"] if r["ratio_source"] == "gepubliceerd" else (
+                f"{r['published_share_youth_care']} tegenover {r['published_share_reference']} ({r['unit']})"
+                if r["published_share_reference"] else (r["published_wording"] or "–"))
+            data.append([r["measure"], r["youth_care_group"], r["period_label"], r["published_share_youth_care"],
+                         r["reference_group"], r["published_share_reference"], ratio or "geen verhouding",
+                         wording, r["ratio_source"] or "–", r["source"], r["source_url"], r["caveat"]])
+            if lo is not None:
+                plotted.append((r, lo, hi if hi is not None else lo, wording, ratio))
+        table_rows = [[("–" if c is None else str(c)) for c in row] for row in data]
+        table = {"id": f"oververtegenwoordiging-{dom}-tabel", "header": header, "rows": table_rows}
+        if not plotted:
+            table["csv_href"] = self.csv(f"data/oververtegenwoordiging-{dom}.csv", header, data)
+            return None, table
+        labels = [esc(f"{r['youth_care_group']}: {r['measure']}") for r, *_ in plotted]
+        labels = ["<br>".join(_wrap(t, 45)) for t in labels]
+        fig = go.Figure(go.Bar(
+            x=[lo for _r, lo, _hi, _w, _t in plotted], y=labels, orientation="h", marker_color=PALETTE[0],
+            error_x={"type": "data", "symmetric": False, "array": [hi - lo for _r, lo, hi, _w, _t in plotted],
+                     "arrayminus": [0] * len(plotted), "color": "#1a1a1a"},
+            text=[esc(f"{t} keer" + (" (gepubliceerd)" if r["ratio_source"] == "gepubliceerd" else " (berekend)"))
+                  for r, _lo, _hi, _w, t in plotted], textposition="outside", cliponaxis=False,
+            customdata=[esc(w) for *_x, w, _t in plotted],
+            hovertemplate="%{y}: %{x:.1f} keer (%{customdata})<extra></extra>"))
+        fig.update_layout(base_layout(f"{label}: oververtegenwoordiging bij jeugdzorg (landelijk)",
+                                      height=max(320, 70 * len(plotted) + 120), showlegend=False,
+                                      margin={"l": 320, "r": 190, "t": 50, "b": 50},
+                                      yaxis={"automargin": True, "tickfont": {"size": 11}},
+                                      xaxis={"title": {"text": "verhouding (keer zo vaak als in de referentiegroep)"},
+                                             "gridcolor": "#d9d9d9", "rangemode": "tozero"}))
+        fig.add_vline(x=1, line={"color": "#b3261e", "dash": "dash", "width": 1})
+        summary = (f"Staafdiagram: {len(plotted)} landelijke verhoudingen voor {label}, "
+                   + "; ".join(f"{r['youth_care_group']} ({r['measure']}): {t} keer, gepubliceerd als {w}"
+                             for r, _lo, _hi, w, t in plotted)
+                   + ". Een bandbreedte staat als foutbalk. Nationaal verband in registraties, geen effect op kinderen.")
+        chart = self.chart(f"oververtegenwoordiging-{dom}", f"{label}: landelijke oververtegenwoordiging", summary,
+                           header, data, figure_dict(fig),
+                           note="Verhouding 1 = even vaak als in de referentiegroep (rode stippellijn).")
+        return chart, table
+
+    def association_chart(self, dom: str, label: str, rows: pl.DataFrame, titles: dict) -> Chart:
+        header = ["indicator ouderdomein", "indicator jeugdzorg", "jaar", "gemeenten", "r",
+                  "95%-interval ondergrens", "95%-interval bovengrens", "methode"]
+        data = [[titles.get(r["parental_indicator_id"], r["parental_indicator_id"]),
+                 titles.get(r["youth_care_indicator_id"], r["youth_care_indicator_id"]), str(r["year"]),
+                 r["n_gemeenten"],
+                 r["pearson_r"], r["ci95_lower"], r["ci95_upper"], r["method"]]
+                for r in rows.iter_rows(named=True)]
+        labels = ["<br>".join(_wrap(esc(f"{a} × {b}"), 45)) for a, b, *_ in data]
+        fig = go.Figure(go.Scatter(
+            x=[d[4] for d in data], y=labels, mode="markers", marker={"color": PALETTE[0], "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": [d[6] - d[4] for d in data],
+                     "arrayminus": [d[4] - d[5] for d in data], "color": "#1a1a1a"},
+            hovertemplate="%{y}: r = %{x:.2f}<extra></extra>"))
+        fig.update_layout(base_layout(f"{label}: samenhang tussen gemeenten, {max(int(d[2]) for d in data)}",
+                                      height=max(320, 50 * len(data) + 120), showlegend=False,
+                                      margin={"l": 320, "r": 30, "t": 50, "b": 50},
+                                      yaxis={"automargin": True, "tickfont": {"size": 11}},
+                                      xaxis={"title": {"text": "Pearson r met 95%-betrouwbaarheidsinterval"},
+                                             "range": [-1, 1], "gridcolor": "#d9d9d9", "zeroline": True}))
+        summary = (f"Puntdiagram: correlatie r over gemeenten met 95%-interval voor {label}, laatste jaar: "
+                   + "; ".join(f"{a} en {b}: r = {nl_number(r_, None, 2)} ({nl_number(lo, None, 2)} tot "
+                               f"{nl_number(hi, None, 2)})" for a, b, _y, _n, r_, lo, hi, _m in data)
+                   + f". {ASSOCIATION_TEXT}.")
+        return self.chart(f"samenhang-{dom}", f"{label}: samenhang tussen gemeenten", summary, header, data,
+                          figure_dict(fig), units=[None, None, None, "aantal", "r", "r", "r", None],
+                          note=ASSOCIATION_TEXT + ".")
 
     def con_comment(self, schema: str, table: str) -> str:
         rows = self.data.con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
@@ -760,7 +922,7 @@ class SiteBuilder:
                               ["tabel", "titel", "Modified", "soort periode", "eerste", "laatste", "perioden", "status"],
                               [[r["table"], r["title"], r["modified"], r["period_type"], r["first"], r["last"],
                                 r["periods"], r["statuses"]] for r in per_table])
-        signals = self.data.marts_like("signal")
+        signals = ["marts.monitor"] if self.data.has("marts", "monitor") else []
         return {"title": "Nieuw in deze release", "per_table": per_table, "tables_csv": tables_csv,
                 "release": rel, "revisions_csv": revisions_csv,
                 "revision_rows": [[c if i < 5 or i > 6 else nl_number(c) for i, c in enumerate(r)]
@@ -805,9 +967,30 @@ class SiteBuilder:
                 gate_reports.append([r.get("table"), r.get("suite"), r.get("rows"), len(r.get("expectations", [])),
                                      "geslaagd" if r.get("success") else "niet geslaagd",
                                      r.get("critical_failed"), r.get("warnings_failed")])
+        report = self.site.parent / "quality" / "latest" / "index.html"
         return {"title": "Verantwoording", "items": items, "quality": quality, "uses_plotly": False,
-                "gate_reports": gate_reports, "gate_run": gate_run,
+                "gate_reports": gate_reports, "gate_run": gate_run, "dictionary": self.data_dictionary(),
+                "quality_report": "../quality/latest/index.html" if report.exists() else None,
                 "tables": sorted(self.data.cbs_tables.values(), key=lambda r: r["table_id"])}
+
+
+    def data_dictionary(self) -> list[dict]:
+        """Every marts table and column with its comment (duckdb_tables()/duckdb_columns())."""
+        con = self.data.con
+        tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+                             "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'marts' "
+                             "ORDER BY 1").fetchall()
+        columns = con.execute("SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+                              "WHERE schema_name = 'marts' ORDER BY table_name, column_index").fetchall()
+        out = []
+        for table, comment in tables:
+            cols = [[c, t, cm or "geen toelichting"] for tb, c, t, cm in columns if tb == table]
+            out.append({"name": table, "comment": comment or "", "columns": cols})
+        rows = [[t["name"], c, ty, cm] for t in out for c, ty, cm in t["columns"]]
+        href = self.csv("data/gegevenswoordenboek.csv", ["tabel", "kolom", "type", "toelichting"], rows)
+        for t in out:
+            t["csv_href"] = href
+        return out
 
 
 # ------------------------------------------------------------------------------------------------- asset
