@@ -18,6 +18,7 @@ results to <out>/quality/<run_id>/ (JSON per check, index.html) and copies them 
 
 import html
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -29,6 +30,9 @@ import dagster as dg
 
 from kindbelang.resources import Warehouse
 from kindbelang.settings import PROJECT_ROOT
+
+# GX logs a line for every ephemeral context it creates; keep run output to what a user needs.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("critical", "warning")

@@ -88,7 +88,9 @@ def materialise(con, model: SqlModel) -> int:
     run_macros(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
     con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{model.name} AS\n{model.sql}")
-    con.execute(f"COMMENT ON TABLE {model.schema}.{model.name} IS {sql_literal(model.description)}")
+    # Analysts read the Dutch description from columns.yaml; the SQL header stays the developer's note.
+    description = column_descriptions(model.schema).get(model.name, {}).get("_table") or model.description
+    con.execute(f"COMMENT ON TABLE {model.schema}.{model.name} IS {sql_literal(description)}")
     comment_columns(con, model.schema, model.name)
     return con.execute(f"SELECT count(*) FROM {model.schema}.{model.name}").fetchone()[0]
 
