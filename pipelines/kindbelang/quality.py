@@ -31,9 +31,6 @@ import dagster as dg
 from kindbelang.resources import Warehouse
 from kindbelang.settings import PROJECT_ROOT
 
-# GX logs a line for every ephemeral context it creates; keep run output to what a user needs.
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("critical", "warning")
 EXAMPLES = 5
@@ -116,6 +113,9 @@ def _frame(con, sql: str):
 def run_suite(suite: Suite, asset_key: dg.AssetKey, con, previous_rows: int | None) -> dict:
     """Validate ``suite`` on the asset's data; return a JSON-able report (GX result plus our verdicts)."""
     import great_expectations as gx
+
+    # GX logs a line for every ephemeral context it creates (and sets its levels on import).
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     table = table_name(asset_key)

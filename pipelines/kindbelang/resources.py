@@ -33,6 +33,16 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
 
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, frame) -> None:
+    """Create or replace <schema>.<name> from a Polars frame (the one way Python assets write DuckDB)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.register("incoming_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {schema}.{name} AS SELECT * FROM incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
+
+
 class SchemaChangeError(RuntimeError):
     """A live table's columns differ from its previous version and the catalog does not accept that."""
 

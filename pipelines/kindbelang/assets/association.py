@@ -28,7 +28,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from kindbelang.resources import Warehouse
+from kindbelang.resources import Warehouse, replace_table
 
 CAVEAT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)."
 PARENTAL = ["zorgpremie_achterstand_pct", "wsnp_per_1000", "wsnp_uitgesproken_per_1000", "verdachten_per_1000",
@@ -177,10 +177,7 @@ def expected_use(wide: pl.DataFrame) -> pl.DataFrame:
 def _write(con, table: str, frame: pl.DataFrame, comment: str) -> None:
     from kindbelang.assets.sql_models import comment_columns, sql_literal
 
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.register("incoming", frame.to_arrow())
-    con.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT * FROM incoming")
-    con.unregister("incoming")
+    replace_table(con, "marts", table, frame)
     con.execute(f"COMMENT ON TABLE marts.{table} IS {sql_literal(comment + ' ' + CAVEAT)}")
     comment_columns(con, "marts", table)
 

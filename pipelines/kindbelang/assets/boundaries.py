@@ -36,7 +36,7 @@ import shapely
 from shapely.geometry import shape
 
 from kindbelang.assets.regions import GEBIEDEN
-from kindbelang.resources import Warehouse
+from kindbelang.resources import Warehouse, replace_table
 from kindbelang.settings import PROJECT_ROOT
 
 PUBLICATIONS_DIR = PROJECT_ROOT / "data" / "publications"
@@ -185,9 +185,7 @@ def boundary_crosswalk(config: CrosswalkConfig, warehouse: Warehouse) -> dg.Mate
         history = con.sql("SELECT * FROM staging.gemeente_history").pl()
         year = configured_boundary_year(config.boundary_year, memberships["boundary_year"].unique().to_list())
         crosswalk = build_crosswalk(memberships, history, year)
-        con.register("crosswalk", crosswalk.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE staging.boundary_crosswalk AS SELECT * FROM crosswalk "
-                    "ORDER BY from_year, from_code, to_code")
+        replace_table(con, "staging", "boundary_crosswalk", crosswalk.sort("from_year", "from_code", "to_code"))
         con.execute("COMMENT ON TABLE staging.boundary_crosswalk IS 'Herindelingssleutel naar het grensjaar; "
                     "splitsingen verdeeld naar aandeel landoppervlakte (CBS/PDOK-grenzen), niet naar bevolking.'")
     splits = crosswalk.filter(pl.col("is_split")).group_by("from_code", "from_name").agg(
@@ -216,7 +214,5 @@ def read_publications(folder: Path = PUBLICATIONS_DIR) -> pl.DataFrame:
 def publications(warehouse: Warehouse) -> dg.MaterializeResult:
     frame = read_publications()
     with warehouse.connect() as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-        con.register("incoming", frame.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE raw.publications AS SELECT * FROM incoming")
+        replace_table(con, "raw", "publications", frame)
     return dg.MaterializeResult(metadata={"rows": frame.height, "files": frame["file"].n_unique()})

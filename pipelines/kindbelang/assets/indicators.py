@@ -7,7 +7,7 @@ import polars as pl
 
 from kindbelang.assets.sql_models import comment_columns
 from kindbelang.registry import load_registry
-from kindbelang.resources import Warehouse
+from kindbelang.resources import Warehouse, replace_table
 
 SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "care_form": pl.String,
                            "publication": pl.String, "publication_indicator": pl.String,
@@ -58,9 +58,7 @@ def registry_frame() -> pl.DataFrame:
 def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
     frame = registry_frame()
     with warehouse.connect() as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        con.register("registry", frame.to_arrow())
-        con.execute("CREATE OR REPLACE TABLE marts.indicators AS SELECT * FROM registry")
+        replace_table(con, "marts", "indicators", frame)
         con.execute("COMMENT ON TABLE marts.indicators IS 'Eén rij per indicator uit het indicatorregister.'")
         comment_columns(con, "marts", "indicators")
     return dg.MaterializeResult(metadata={

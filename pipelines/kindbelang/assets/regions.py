@@ -13,7 +13,7 @@ import dagster as dg
 import polars as pl
 
 from kindbelang.catalog import load_catalog
-from kindbelang.resources import Warehouse
+from kindbelang.resources import Warehouse, replace_table
 
 CLASSIFICATIONS = {"JZ": "jeugdregio", "PV": "provincie", "LD": "landsdeel", "CR": "corop"}
 GEBIEDEN = [t for t in load_catalog() if t.boundary_year]
@@ -65,9 +65,7 @@ def gemeente_memberships(warehouse: Warehouse) -> dg.MaterializeResult:
             for t in GEBIEDEN
         ]
         result = pl.concat(frames)
-        con.register("memberships", result.to_arrow())
-        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-        con.execute("CREATE OR REPLACE TABLE staging.gemeente_memberships AS SELECT * FROM memberships")
+        replace_table(con, "staging", "gemeente_memberships", result)
     counts = result.group_by("boundary_year").len().sort("boundary_year")
     return dg.MaterializeResult(metadata={
         "rows": result.height,
