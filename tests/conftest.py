@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 
@@ -25,10 +27,22 @@ def pipeline_run(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def warehouse(pipeline_run):
+    """A read-only connection to the run's warehouse, fresh per test: DuckDB 2.0 keeps a result open after
+    fetchone(), which would otherwise leak from one test into the next."""
     out, result = pipeline_run
     assert result.success, "the pipeline run on the snapshot failed"
     con = duckdb.connect(str(out / "kindbelang.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture
+def published_copy(pipeline_run, tmp_path):
+    """A private copy of the published database, so a test may open it with its own configuration."""
+    out, result = pipeline_run
+    assert result.success
+    copy = tmp_path / "kindbelang.duckdb"
+    shutil.copyfile(out / "published" / "kindbelang.duckdb", copy)
+    return copy

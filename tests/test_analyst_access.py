@@ -15,11 +15,9 @@ from kindbelang.run_lock import RunInProgress, exclusive_run
 from kindbelang.sql_shell import RefusedStatement, connect_read_only, render, run_query
 
 
-@pytest.fixture(scope="module")
-def read_only(pipeline_run):
-    out, result = pipeline_run
-    assert result.success
-    con = connect_read_only(out / "kindbelang.duckdb")
+@pytest.fixture
+def read_only(published_copy):
+    con = connect_read_only(published_copy)
     yield con
     con.close()
 
@@ -78,10 +76,8 @@ def test_a_killed_run_does_not_block_the_next(tmp_path):
         assert time.monotonic() - start < 5
 
 
-def test_every_published_mart_column_has_a_dutch_description(pipeline_run):
-    out, result = pipeline_run
-    assert result.success
-    con = connect_read_only(out / "published" / "kindbelang.duckdb")
+def test_every_published_mart_column_has_a_dutch_description(published_copy):
+    con = connect_read_only(published_copy)
     try:
         undocumented = con.execute(
             "SELECT table_name || '.' || column_name FROM duckdb_columns() "
