@@ -338,3 +338,13 @@ def test_footer_cites_cbs_tables_and_publications_separately(visit, published):
         cited = page.locator("footer .publicaties").inner_text()
         assert cited.startswith("Publicaties: ")
         assert set(re.findall(r"[\w-]+", cited.removeprefix("Publicaties: "))) == publications
+
+
+def test_funnel_flags_exactly_what_the_mart_flags(site_dir, published):
+    (flagged,) = published.execute(
+        "SELECT count(*) FILTER (outside_998) FROM marts.youth_care_expected "
+        "WHERE care_form = 'jeugdhulp' AND expected > 0 "
+        "AND period = (SELECT max(period) FROM marts.youth_care_expected WHERE expected > 0)").fetchall()[0]
+    page = (site_dir / "kaart.html").read_text(encoding="utf-8")
+    assert f"gemeenten, {flagged} buiten de 99,8%-grenzen" in page
+    assert "geen effect op kinderen" in page

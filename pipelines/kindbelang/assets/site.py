@@ -692,7 +692,8 @@ class SiteBuilder:
         ptype = self.data.main_period_type(ind["indicator_id"])
         frame = self.data.values.filter(
             (pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype)
-            & (pl.col("region_level") == "jeugdregio") & pl.col("value").is_not_null())
+            & (pl.col("region_level") == "jeugdregio") & pl.col("value").is_not_null()
+            & pl.col("boundary_year").is_null())
         if frame.is_empty():
             return None
         latest = frame["period"].max()
@@ -716,57 +717,46 @@ class SiteBuilder:
                           ["jeugdregio", "waarde", "periode"], rows, figure_dict(fig), units=[None, ind["unit"], None])
 
     def funnel_chart(self) -> dict:
-        """Funnel plot of observed/expected youth-care use, if a mart with those columns exists."""
-        candidates = self.data.marts_like("expected")
-        for table in candidates:
-            cols = [c.lower() for c in self.data.table_frame("marts", table, 1).columns]
-            obs = next((c for c in cols if c.startswith("observed")), None)
-            exp = next((c for c in cols if c.startswith("expected")), None)
-            region = next((c for c in ("region_code", "gemeente_code") if c in cols), None)
-            if not (obs and exp and region):
-                continue
-            frame = self.data.table_frame("marts", table)
-            frame = frame.rename({c: c.lower() for c in frame.columns})
-            period_col = next((c for c in ("period", "period_key") if c in frame.columns), None)
-            label = ""
-            if period_col:
-                latest = frame[period_col].drop_nulls().max()
-                frame = frame.filter(pl.col(period_col) == latest)
-                label = period_label(latest)
-            if "care_form" in frame.columns and frame["care_form"].n_unique() > 1:
-                first = frame["care_form"].drop_nulls().sort()[0]
-                frame = frame.filter(pl.col("care_form") == first)
-                label += f", {first}"
-            frame = frame.filter(pl.col(obs).is_not_null() & pl.col(exp).is_not_null() & (pl.col(exp) > 0))
-            if frame.is_empty():
-                continue
-            names = [self.data.region_names.get(c, c) for c in frame[region]]
-            e = frame[exp].to_list()
-            o = frame[obs].to_list()
-            ratio = [oo / ee for oo, ee in zip(o, e)]
-            xs = sorted(e)
-            grid = [xs[0] + (xs[-1] - xs[0]) * i / 100 for i in range(101)]
-            fig = go.Figure()
-            fig.add_trace(go.Scatter(x=e, y=ratio, mode="markers", name="gemeente",
-                                     text=[esc(n) for n in names], marker={"color": PALETTE[0], "size": 6},
-                                     hovertemplate="%{text}: verwacht %{x:.0f}, verhouding %{y:.2f}<extra></extra>"))
-            for z, dash, name in ((1.96, "dash", "95%-grens"), (3.09, "dot", "99,8%-grens")):
-                for sign in (1, -1):
-                    fig.add_trace(go.Scatter(x=grid, y=[1 + sign * z / math.sqrt(g) if g > 0 else None for g in grid],
-                                             mode="lines", name=name, showlegend=sign == 1, hoverinfo="skip",
-                                             line={"color": "#3d3d3d", "dash": dash, "width": 1}))
-            fig.update_layout(base_layout(f"Trechterdiagram waargenomen/verwacht {label}".strip(),
-                                          xaxis={"title": {"text": "verwacht aantal"}, "gridcolor": "#d9d9d9"},
-                                          yaxis={"title": {"text": "waargenomen / verwacht"}, "gridcolor": "#d9d9d9"}))
-            outside = sum(1 for r, ee in zip(ratio, e) if abs(r - 1) > 3.09 / math.sqrt(ee))
-            rows = sorted([[n, c, oo, ee, r] for n, c, oo, ee, r in zip(names, frame[region], o, e, ratio)])
-            summary = (f"Trechterdiagram uit marts.{table}: {len(rows)} gemeenten, {outside} buiten de "
-                       f"99,8%-grenzen (Poisson-benadering).")
-            chart = self.chart("kaart-trechter", "Waargenomen en verwacht jeugdzorggebruik", summary,
-                               ["gemeente", "code", "waargenomen", "verwacht", "verhouding"], rows, figure_dict(fig),
-                               units=[None, None, "aantal", "aantal", None])
-            return {"chart": chart, "table": table}
-        return {"chart": None, "candidates": candidates}
+        """Funnel plot of marts.youth_care_expected with the mart's own control limits (binomial plus the
+        between-gemeente variance the model leaves), so the page flags exactly what the mart flags."""
+        if ("marts", "youth_care_expected") not in self.data.tables:
+            return {"chart": None, "candidates": []}
+        frame = self.data.table_frame("marts", "youth_care_expected").filter(
+            pl.col("expected").is_not_null() & (pl.col("expected") > 0))
+        if frame.is_empty():
+            return {"chart": None, "candidates": ["youth_care_expected"]}
+        latest = frame["period"].max()
+        frame = frame.filter(pl.col("period") == latest)
+        care_form = "jeugdhulp" if "jeugdhulp" in frame["care_form"].to_list() else frame["care_form"].min()
+        frame = frame.filter(pl.col("care_form") == care_form).sort("expected")
+        names = [self.data.region_names.get(c, c) for c in frame["gemeente_code"]]
+        fig = go.Figure()
+        fig.add_trace(go.Scatter(x=frame["expected"].to_list(), y=frame["ratio"].to_list(), mode="markers",
+                                 name="gemeente", text=[esc(n) for n in names],
+                                 marker={"color": PALETTE[0], "size": 6},
+                                 hovertemplate="%{text}: verwacht %{x:.0f}, verhouding %{y:.2f}<extra></extra>"))
+        for (low, high), dash, name in ((("lower_95", "upper_95"), "dash", "95%-grens"),
+                                        (("lower_998", "upper_998"), "dot", "99,8%-grens")):
+            for column, show in ((high, True), (low, False)):
+                fig.add_trace(go.Scatter(x=frame["expected"].to_list(), y=frame[column].to_list(), mode="lines",
+                                         name=name, showlegend=show, hoverinfo="skip",
+                                         line={"color": "#3d3d3d", "dash": dash, "width": 1}))
+        label = f"{period_label(latest)}, {care_form}"
+        fig.update_layout(base_layout(f"Trechterdiagram waargenomen/verwacht {label}",
+                                      xaxis={"title": {"text": "verwacht aantal"}, "gridcolor": "#d9d9d9"},
+                                      yaxis={"title": {"text": "waargenomen / verwacht"}, "gridcolor": "#d9d9d9"}))
+        outside = int(frame["outside_998"].sum())
+        rows = sorted([n, c, o, e, r, lo, hi] for n, c, o, e, r, lo, hi in zip(
+            names, frame["gemeente_code"], frame["observed"], frame["expected"], frame["ratio"],
+            frame["lower_998"], frame["upper_998"]))
+        summary = (f"Trechterdiagram uit marts.youth_care_expected ({label}): {len(rows)} gemeenten, {outside} "
+                   "buiten de 99,8%-grenzen. De grenzen tellen toevalsspreiding en de spreiding tussen gemeenten "
+                   "die het model niet verklaart mee. Samenhang tussen gebieden, geen effect op kinderen.")
+        chart = self.chart("kaart-trechter", "Waargenomen en verwacht jeugdzorggebruik", summary,
+                           ["gemeente", "code", "waargenomen", "verwacht", "verhouding", "ondergrens 99,8%",
+                            "bovengrens 99,8%"], rows, figure_dict(fig),
+                           units=[None, None, "aantal", "aantal", None, None, None])
+        return {"chart": chart, "table": "youth_care_expected"}
 
     # -- 4. Gemeenteprofiel
     def page_gemeenteprofiel(self) -> dict:
