@@ -304,7 +304,7 @@ def build_check(suite: Suite, asset_key: dg.AssetKey) -> dg.AssetChecksDefinitio
         with warehouse.connect() as con:
             report = run_suite(suite, asset_key, con,
                                previous_rows(context.instance, asset_key, context.run.run_id))
-        quality_dir = warehouse.path.parent / "quality"
+        quality_dir = warehouse.paths.quality
         path = write_report(report, quality_dir, context.run.run_id)
         failures = [Failure(**f) for f in report["failures"]]
         for f in failures:

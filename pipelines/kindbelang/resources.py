@@ -20,8 +20,13 @@ class Warehouse(dg.ConfigurableResource):
     out_dir: str = ""
 
     @property
+    def paths(self) -> settings.Paths:
+        """The output layout around this warehouse (published copy, quality reports, site)."""
+        return settings.Paths(Path(self.out_dir).resolve()) if self.out_dir else settings.paths()
+
+    @property
     def path(self) -> Path:
-        return Path(self.out_dir).resolve() / "kindbelang.duckdb" if self.out_dir else settings.paths().warehouse
+        return self.paths.warehouse
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -9,7 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshot"
-DEFAULT_CBS_URL = "https://opendata.cbs.nl"
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,3 @@ def out_dir() -> Path:
 def paths() -> Paths:
     return Paths(out_dir())
 
-
-def cbs_url() -> str:
-    return os.environ.get("KINDBELANG_CBS_URL") or DEFAULT_CBS_URL

@@ -103,7 +103,7 @@ def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     failed = failed_blocking_checks(context)
     if failed:
         raise dg.Failure(f"niet gepubliceerd: blokkerende controles faalden: {', '.join(failed)}")
-    target = warehouse.path.parent / "published"
+    target = warehouse.paths.published
     rows = publish(warehouse.path, target)
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(target / PUBLISHED_DB)),

@@ -998,9 +998,8 @@ def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR) -> dict:
     description="De statische website voor beleidsonderzoekers (Nederlands, offline te openen) in <out>/site/.",
 )
 def site(context, warehouse: Warehouse) -> dg.MaterializeResult:
-    out = warehouse.path.parent
-    site_dir = out / "site"
-    with duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True) as con:
+    site_dir = warehouse.paths.site
+    with duckdb.connect(str(warehouse.paths.published / "kindbelang.duckdb"), read_only=True) as con:
         stats = build_site(con, site_dir)
     context.log.info(f"site written to {site_dir}")
     return dg.MaterializeResult(metadata={
