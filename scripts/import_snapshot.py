@@ -51,6 +51,8 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
     "85099NED": ("jeugdzorg/85099NED.csv", "descriptive", {
         "truncation": TRUNCATED + " Complete: 'JZ Totaal jeugdzorg' and 'JZ Totaal jeugdzorg in natura'. "
         "Partial: 'JH 1 Totaal jeugdhulp' (up to Bergen op Zoom). Missing: every other form of youth care."}),
+    # Youth with youth care in natura by person characteristics (incl. household position), NL/LD/PV/JZ, 2015-2017.
+    "82965NED": ("jeugdzorg/82965NED.csv", "descriptive", {}),
     "86006NED": ("ouderfactoren/86006NED.csv", "descriptive", {
         "truncation": TRUNCATED + " Only InkomensgrensHuishouden 'Totaal' is present: households, persons and "
         "minor children per region, not the counts below an income threshold.",
@@ -63,12 +65,12 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
         "truncation": TRUNCATED + " Complete: Nederland, landsdelen, provincies and gemeenten (including former "
         "ones) alphabetically up to and including Noardeast-Fryslân, 1999-2023. Missing: every gemeente after "
         "Noardeast-Fryslân in alphabetical order (e.g. Rotterdam, Utrecht, Zwolle).",
-        "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
+        "regions_cut": True, "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
     "84924NED": ("ouderfactoren/84924NED.csv", "catalog", {
         "truncation": TRUNCATED + " Complete: Nederland, landsdelen, provincies and gemeenten (including former "
         "ones) alphabetically up to and including Noardeast-Fryslân, 1999-2023. Missing: every gemeente after "
         "Noardeast-Fryslân in alphabetical order.",
-        "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
+        "regions_cut": True, "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)"}}),
     "85655NED": ("ouderfactoren/85655NED.csv", "catalog", {
         "truncation": TRUNCATED + " Complete: Leeftijd totaal (code 10000) x Geslacht 'Totaal mannen en vrouwen' "
         "for all woongemeenten, 2010-2024. Partial: Geslacht 'Mannen' (up to Heerlen 2019). Missing: vrouwen "
@@ -78,12 +80,18 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
         "complete slice and the only one the pipeline uses; dropped the partial 'Mannen' slice.",
         "drop_labels": {"Niet in te delen (LD)", "Niet in te delen (PV)", "Gemeenten; niet in te delen"}}),
     "60060NED": ("ouderfactoren/60060ned.csv", "descriptive", {}),
+    # Youth with youth care by household position, per gemeente and wijk: one table per year (issue 4).
+    **{tid: (f"jeugdzorg_wijken/{tid}.csv", tag, {"wijken": True}) for tid, tag in (
+        ("82964NED", "descriptive"), ("83563NED", "data.overheid page"), ("83782NED", "descriptive"),
+        ("84316NED", "descriptive"), ("84615NED", "descriptive"), ("84856NED", "descriptive"),
+        ("85075NED", "descriptive"), ("85335NED", "descriptive"), ("85685NED", "descriptive"),
+        ("85990NED", "descriptive"))},
     "70739NED": ("regio/70739ned.csv", "descriptive", {}),
     **{tid: (f"regio/{tid}.csv", "inferred from the gemeente set", {}) for tid in (
         "82949NED", "83287NED", "83553NED", "83859NED", "84378NED", "84721NED",
         "84929NED", "85067NED", "85385NED", "85755NED", "86059NED")},
 }
-REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten")
+REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten", "Wijken")
 GEBIEDEN_IDS = [tid for tid, (path, _, _) in DERTJE_TABLES.items() if path.startswith("regio/8")]
 SIZE_CLASS = re.compile(r"inwoners( of meer)?$")
 
@@ -125,6 +133,8 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
     source_rows = len(rows)
     if "keep" in notes:
         rows = [row for row in rows if notes["keep"](row)]
+    if notes.get("wijken"):
+        rows, notes = complete_wijken_rows(rows, source_rows == 10000)
     columns = list(rows[0])
     entry = catalog_table(table_id)
     region_dim = next((c for c in columns if c in REGION_DIMENSIONS), None)
@@ -148,6 +158,8 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
             if dim == region_dim or (is_gebieden and dim == "RegioS"):
                 if is_gebieden:
                     key = row["Code_1"].strip()
+                elif notes.get("wijken"):
+                    key = region_code_of(row)
                 elif label in notes.get("drop_labels", ()):
                     # "Niet in te delen": persons without a known region; no CBS code in the export.
                     dropped[label] += 1
@@ -184,7 +196,10 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
     for dim in dims:
         if dim not in (region_dim, "Perioden", "RegioS"):
             reconstructed.append(f"Dimension {dim}: CBS keys not in the export; the title is used as key.")
-    if region_dim and not is_gebieden:
+    if notes.get("wijken"):
+        reconstructed.append("Dimension Wijken: code (NL01, GM...., WK......) taken from topic Codering of the "
+                             "same row.")
+    elif region_dim and not is_gebieden:
         reconstructed.append(f"Dimension {region_dim}: codes restored from titles via 70739NED and "
                              "Gebieden in Nederland 2015-2025.")
     if is_gebieden:
@@ -220,12 +235,54 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
             "source_rows": source_rows,
         },
         "truncation": {"truncated": source_rows == 10000, "note": notes.get("truncation",
-                       TRUNCATED if source_rows == 10000 else "Complete: fewer than 10,000 rows in the source.")},
+                       TRUNCATED if source_rows == 10000 else "Complete: fewer than 10,000 rows in the source."),
+                       # The cut removed whole gemeenten: the coverage gate then warns instead of blocking.
+                       "regions_cut": notes.get("regions_cut", False)},
         "row_filters": row_filters,
         "reconstructed": reconstructed,
         "coverage": coverage(data, region_dim if not is_gebieden else "RegioS"),
     }
     return RawTable(table_id, data, dimensions, metadata)
+
+
+def region_code_of(row: dict[str, str]) -> str:
+    return next(value for column, value in row.items() if column.startswith("Codering_")).strip()
+
+
+def complete_wijken_rows(rows: list[dict[str, str]], truncated: bool) -> tuple[list[dict[str, str]], dict]:
+    """Keep what the export holds completely: the first youth-care slice (all youth care), and within it every
+    gemeente whose wijken all arrived. CBS orders rows by slice, then region (gemeente followed by its wijken,
+    alphabetically), then period, so when the export stops inside the first slice the last gemeente is cut."""
+    form_dim = next(c for c in rows[0] if c in ("VormenVanJeugdzorg", "TypeJeugdzorg", "Vormen"))
+    first_slice = rows[0][form_dim]
+    kept = [row for row in rows if row[form_dim] == first_slice]
+    cut = None
+    if truncated and len(kept) == len(rows):
+        cut = kept[-1]
+        cut_code = region_code_of(cut)[2:6]
+        kept = [row for row in kept if region_code_of(row)[2:6] != cut_code or region_code_of(row) == "NL01"]
+    uncoded = [row for row in kept if not region_code_of(row)]
+    if any(value.strip() for row in uncoded for column, value in row.items()
+           if re.search(r"_\d+$", column) and not column.startswith(("Gemeentenaam", "SoortRegio", "Codering"))):
+        raise ValueError("a wijk row without Codering carries values; it cannot be placed")
+    kept = [row for row in kept if region_code_of(row)]
+    gemeenten = {region_code_of(row) for row in kept if region_code_of(row).startswith("GM")}
+    filters = [f"Kept {form_dim} = '{first_slice}' (the first slice: all youth with youth care); other slices "
+               "dropped."]
+    if uncoded:
+        filters.append(f"Dropped {len(uncoded)} rows without Codering and without any value (wijk titles the "
+                       "export could not place, e.g. 'Wijk 16 Wolderwijd'; CBS publishes no figures in them).")
+    truncation = TRUNCATED + f" Complete: slice '{first_slice}' for Nederland and {len(gemeenten)} gemeenten with "
+    if cut:
+        cut_name = next(v for c, v in cut.items() if c.startswith("Gemeentenaam_")).strip()
+        cut_label = f"{cut_name} (GM{region_code_of(cut)[2:6]})"
+        filters.append(f"Dropped {cut_label} and its wijken: the export stopped inside its rows.")
+        truncation += (f"all their wijken, in CBS order up to the gemeente before {cut_label}. Missing: {cut_label} "
+                       "and every gemeente after it, and every other slice.")
+    else:
+        truncation += "all their wijken (the whole slice). Missing: every other slice."
+    return kept, {"wijken": True, "truncation": truncation, "row_filter": " ".join(filters),
+                  "regions_cut": cut is not None}
 
 
 def is_text_topic(rows: list[dict[str, str]], topic: str) -> bool:

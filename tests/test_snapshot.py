@@ -13,7 +13,7 @@ from kindbelang.cbs_periods import UnknownPeriodLabel, label_to_key, parse_key
 from kindbelang.settings import SNAPSHOT_DIR
 
 TABLES = [t.id for t in load_catalog()]
-REGION_CODE = re.compile(r"^(NL0[01]|GM\d{4}|JZ\d{2}|PV\d{2}|LD\d{2}|CR\d{2}|AM\d{2})$")
+REGION_CODE = re.compile(r"^(NL0[01]|GM\d{4}|WK\d{4}[0-9A-Z]{2}|JZ\d{2}|PV\d{2}|LD\d{2}|CR\d{2}|AM\d{2})$")
 
 
 def dimensions(table_id: str) -> pl.DataFrame:
@@ -54,7 +54,7 @@ def test_every_period_label_in_the_snapshot_maps_to_its_key(table_id):
 
 @pytest.mark.parametrize("table_id", TABLES)
 def test_every_region_in_the_snapshot_has_a_cbs_code(table_id):
-    regions = dimensions(table_id).filter(pl.col("dimension").is_in(["RegioS", "WijkenEnBuurten", "Woongemeente"]))
+    regions = dimensions(table_id).filter(pl.col("dimension").is_in(["RegioS", "WijkenEnBuurten", "Woongemeente", "Wijken"]))
     if regions.is_empty() and not any(p.get("odata.type") == "Cbs.OData.GeoDimension"
                                       for p in metadata(table_id)["data_properties"]):
         pytest.skip(f"{table_id} has no region dimension (national table)")
