@@ -225,6 +225,8 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     assert suite_failures(con, "marts_indicator_values") == set()
     assert suite_failures(con, "marts_indicator_values_coverage") == set()
     con.execute("CREATE TEMP TABLE saved AS SELECT * FROM marts.indicator_values")
+    con.execute("CREATE TEMP TABLE saved_dimensions AS SELECT * FROM raw.cbs_dimensions WHERE key = 'GM0014' "
+                "AND table_id IN ('85685NED', '85990NED')")
 
     def change(sql):
         con.execute("DELETE FROM marts.indicator_values")
@@ -246,12 +248,23 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     assert ("critical", "count_not_multiple_of_5") in suite_failures(con, "marts_indicator_values")
     change("UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'echtscheidingen_met_minderjarigen'")
     assert suite_failures(con, "marts_indicator_values") == set()
-    # A missing gemeente blocks for a complete CBS table, warns for the truncated WSNP snapshot.
+    # A gemeente the source table lists but the figures lack blocks, in a complete or a truncated table.
     change(f"DELETE FROM marts.indicator_values WHERE indicator_id = 'verdachten_per_1000' AND {own}")
     assert suite_failures(con, "marts_indicator_values_coverage") == {("critical", "missing_gemeente")}
     change("DELETE FROM marts.indicator_values WHERE indicator_id = 'wsnp_per_1000' AND region_code = 'GM0014' "
            "AND boundary_year IS NULL")
-    assert suite_failures(con, "marts_indicator_values_coverage") == {("warning", "missing_gemeente_truncated_table")}
+    assert suite_failures(con, "marts_indicator_values_coverage") == {("critical", "missing_gemeente")}
+    # A gemeente the source table does not list warns, unless its metadata documents that the snapshot cut whole
+    # gemeenten (truncation.regions_cut): per year of the wijken series, 2023 (85685NED) was cut, 2024 was not.
+    household = "indicator_id = 'jeugdzorg_eenouderhuishouden_pct' AND boundary_year IS NULL AND region_code = 'GM0014'"
+    unlisted = "DELETE FROM raw.cbs_dimensions WHERE key = 'GM0014' AND table_id = "
+    try:
+        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2023JJ00'; {unlisted} '85685NED'")
+        assert suite_failures(con, "marts_indicator_values_coverage") == set()
+        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2024HJ01'; {unlisted} '85990NED'")
+        assert suite_failures(con, "marts_indicator_values_coverage") == {("warning", "gemeente_not_in_source")}
+    finally:
+        con.execute("INSERT INTO raw.cbs_dimensions SELECT * FROM saved_dimensions")
     # A registry indicator without values blocks.
     change("DELETE FROM marts.indicator_values WHERE indicator_id = 'kinderen_opvang_nl'")
     assert ("critical", "indicator_without_values") in suite_failures(con, "marts_indicator_values_coverage")

@@ -74,6 +74,10 @@ parental_parts AS (
     FROM staging.population
     WHERE source_table = '84799NED'
     UNION ALL
+    SELECT 'jeugdzorg_eenouderhuishouden_pct', region_code, period_key, one_parent, youth_total, 100, NULL,
+           source_table, 'noemer: alle jongeren met jeugdzorg in dezelfde tabel'
+    FROM staging.household_position
+    UNION ALL
     SELECT 'echtscheidingen_met_minderjarigen', region_code, period_key, divorces_with_minor_children, NULL, NULL,
            divorces_with_minor_children, source_table, 'gepubliceerd'
     FROM staging.divorces

@@ -1,0 +1,145 @@
+"""Household-position linkage on real data: the CBS jeugdzorg wijken tables, one per year (2015-2024).
+
+Expected cells are copied by hand from the source exports (cbs-candidates/dertje__cbs_datasets/
+jeugdzorg_wijken/<ID>.csv), so a mistake in the importer or in SQL cannot hide behind itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
+WIJKEN_TABLES = ["82964NED", "83563NED", "83782NED", "84316NED", "84615NED", "84856NED",
+                 "85075NED", "85335NED", "85685NED", "85990NED"]
+
+
+def row(warehouse, region_code, period_key):
+    cursor = warehouse.execute(
+        "SELECT * FROM marts.household_position WHERE region_code = ? AND period_key = ?", [region_code, period_key])
+    names = [d[0] for d in cursor.description]
+    found = cursor.fetchall()
+    assert len(found) == 1, (region_code, period_key, found)
+    return dict(zip(names, found[0]))
+
+
+def metadata(table_id):
+    return json.loads((SNAPSHOT / table_id / "metadata.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("region_code, period_key, total, one_parent, couple, other", [
+    ("NL01", "2024HJ01", 398485, 110015, 256910, 31565),      # 85990NED, row 0
+    ("GM1680", "2024HJ01", 505, 75, 390, 45),                 # Aa en Hunze
+    ("WK168000", "2024HJ01", 70, None, 60, None),             # Wijk 00 Annen: suppressed cells stay empty
+    ("NL01", "2023HJ01", 411200, 112950, 265475, 32775),      # 85685NED, row 0
+])
+def test_cells_equal_the_source(warehouse, region_code, period_key, total, one_parent, couple, other):
+    r = row(warehouse, region_code, period_key)
+    assert (r["youth_with_youth_care"], r["one_parent"], r["couple"], r["other_household"]) == (
+        total, one_parent, couple, other)
+
+
+def test_share_is_one_parent_over_all_youth_with_youth_care(warehouse):
+    r = row(warehouse, "GM1680", "2024HJ01")
+    assert r["one_parent_share"] == pytest.approx(75 / 505 * 100)   # 14.9
+    assert r["one_parent_share_low"] < r["one_parent_share"] < r["one_parent_share_high"]
+    assert r["national_share"] == pytest.approx(110015 / 398485 * 100)   # 27.6
+    # The whole interval lies below the national share.
+    assert r["one_parent_share_high"] < r["national_share"] and r["compared_with_national"] == "lager dan landelijk"
+    assert row(warehouse, "WK168000", "2024HJ01")["one_parent_share"] is None
+
+
+def test_positions_add_up_to_the_total_within_cbs_rounding(warehouse):
+    worst = warehouse.execute("""
+        SELECT max(abs(one_parent + couple + other_household - youth_with_youth_care))
+        FROM marts.household_position WHERE one_parent IS NOT NULL AND couple IS NOT NULL AND other_household IS NOT NULL
+    """).fetchone()[0]
+    assert worst <= 10   # three counts, each rounded to a multiple of 5
+
+
+def test_signals_only_where_the_interval_excludes_the_comparison(warehouse):
+    wrong = warehouse.execute("""
+        SELECT count(*) FROM marts.household_position
+        WHERE (compared_with_national = 'hoger dan landelijk' AND one_parent_share_low <= national_share)
+           OR (compared_with_national = 'lager dan landelijk' AND one_parent_share_high >= national_share)
+           OR (compared_with_gemeente LIKE 'hoger%' AND one_parent_share_low <= gemeente_share)
+           OR (compared_with_gemeente IS NOT NULL AND region_level <> 'wijk')
+    """).fetchone()[0]
+    assert wrong == 0
+    # Outside the 99.8% Wilson interval is the same as the score test rejecting the national share.
+    disagree = warehouse.execute("""
+        SELECT count(*) FROM marts.household_position
+        WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL
+          AND (abs(one_parent_share - national_share) / 100
+               > 3.09 * sqrt(national_share / 100 * (1 - national_share / 100) / youth_with_youth_care))
+              <> (compared_with_national <> 'niet te onderscheiden van landelijk')
+    """).fetchone()[0]
+    assert disagree == 0
+    flagged, small = warehouse.execute("""
+        SELECT count(*) FILTER (WHERE compared_with_national <> 'niet te onderscheiden van landelijk'),
+               count(*) FILTER (WHERE compared_with_national <> 'niet te onderscheiden van landelijk' AND small_numbers)
+        FROM marts.household_position WHERE region_level = 'wijk' AND period_key = '2023JJ00'
+    """).fetchone()
+    assert flagged > 0 and small < flagged / 10   # wide intervals keep small wijken from being flagged for noise
+
+
+def test_the_gemeente_cut_off_by_the_export_is_left_out_entirely(warehouse):
+    # 85685NED (2023) stops inside Waadhoeke (GM1949): neither it nor any of its wijken is published.
+    assert metadata("85685NED")["truncation"]["regions_cut"] is True
+    assert "Waadhoeke (GM1949)" in metadata("85685NED")["truncation"]["note"]
+    count = warehouse.execute("""
+        SELECT count(*) FROM marts.household_position
+        WHERE period_key LIKE '2023%' AND (region_code = 'GM1949' OR region_code LIKE 'WK1949%')
+    """).fetchone()[0]
+    assert count == 0
+    # 2024 (85990NED) holds the whole first slice, Waadhoeke included.
+    assert metadata("85990NED")["truncation"]["regions_cut"] is False
+    assert row(warehouse, "GM1949", "2024HJ01")["youth_with_youth_care"] is not None
+
+
+def test_every_wijk_belongs_to_a_gemeente_of_the_same_table(warehouse):
+    orphans = warehouse.execute("""
+        SELECT count(*) FROM marts.household_position AS w
+        WHERE w.region_level = 'wijk' AND NOT EXISTS (
+            SELECT 1 FROM marts.household_position AS g
+            WHERE g.region_code = w.gemeente_code AND g.source_table = w.source_table AND g.period_key = w.period_key)
+    """).fetchone()[0]
+    assert orphans == 0
+
+
+def test_one_source_table_per_year(warehouse):
+    tables = warehouse.execute(
+        "SELECT year, list(DISTINCT source_table) FROM marts.household_position GROUP BY year ORDER BY year").fetchall()
+    assert [t[0] for t in tables] == list(range(2015, 2025))
+    assert [t[1] for t in tables] == [[tid] for tid in WIJKEN_TABLES]
+
+
+def test_harmonised_eemsdelta_share_is_recomputed_from_its_parts(warehouse):
+    parts = warehouse.execute("""
+        SELECT sum(one_parent), sum(youth_with_youth_care), count(one_parent)
+        FROM marts.household_position
+        WHERE period_key = '2020JJ00' AND region_code IN ('GM0003', 'GM0010', 'GM0024')
+    """).fetchone()
+    assert parts[2] == 3
+    value = warehouse.execute("""
+        SELECT value FROM marts.indicator_values
+        WHERE indicator_id = 'jeugdzorg_eenouderhuishouden_pct' AND region_code = 'GM1979'
+          AND period = '2020JJ00' AND boundary_year IS NOT NULL
+    """).fetchone()[0]
+    assert value == pytest.approx(parts[0] / parts[1] * 100)
+
+
+def test_indicator_values_match_the_linkage_mart(warehouse):
+    mismatches = warehouse.execute("""
+        SELECT count(*) FROM marts.indicator_values AS v
+        JOIN marts.household_position AS h ON h.region_code = v.region_code AND h.period_key = v.period
+        WHERE v.indicator_id = 'jeugdzorg_eenouderhuishouden_pct' AND v.boundary_year IS NULL
+          AND (abs(v.value - h.one_parent_share) > 1e-9 OR (v.value IS NULL) <> (h.one_parent_share IS NULL) OR v.source_table <> h.source_table)
+    """).fetchone()[0]
+    assert mismatches == 0
+    gap = warehouse.execute(
+        "SELECT status, status_note FROM marts.indicators WHERE indicator_id = 'kinderen_eenouderhuishouden_gemeente'"
+    ).fetchone()
+    assert gap[0] == "gap" and "household_position" in gap[1]
