@@ -20,7 +20,8 @@ WITH v AS (
 ),
 series AS (
     SELECT indicator_id, region_code, period_type,
-           regr_slope(value, t) AS trend_per_year,
+           -- One period has no trend: NULL, not the NaN regr_slope returns for it.
+           CASE WHEN count(DISTINCT t) >= 2 THEN regr_slope(value, t) END AS trend_per_year,
            count(*) AS trend_periods,
            arg_min(period_label, t) AS trend_first_period
     FROM v
