@@ -94,3 +94,18 @@ def test_data_dictionary_is_published_with_the_exports(pipeline_run):
     dictionary = (out / "published" / "parquet" / "gegevenswoordenboek.md").read_text(encoding="utf-8")
     assert "## marts.indicator_values" in dictionary
     assert "| status | VARCHAR | Releasestatus van de periode bij CBS" in dictionary
+
+
+def test_every_mart_is_exported_as_parquet_with_all_its_rows(pipeline_run, warehouse):
+    """Also the marts a Polars asset writes (association, youth_care_expected): publication waits for them."""
+    import polars as pl
+
+    out, _ = pipeline_run
+    marts = dict(warehouse.execute(
+        "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall())
+    assert {"association", "youth_care_expected", "household_position"} <= set(marts)
+    exported = {p.stem for p in (out / "published" / "parquet").glob("*.parquet")}
+    assert exported == set(marts)
+    for table in ("association", "youth_care_expected"):
+        rows = warehouse.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
+        assert pl.read_parquet(out / "published" / "parquet" / f"{table}.parquet").height == rows > 0

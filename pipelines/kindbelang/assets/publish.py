@@ -14,12 +14,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from kindbelang.assets.association import association
 from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
 
 PUBLISHED_DB = "kindbelang.duckdb"
 DICTIONARY = "gegevenswoordenboek.md"
-MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")})
+# Every mart, whichever kind of asset builds it: SQL models, the registry and the Polars association marts.
+MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")}
+                   | {tuple(key.path) for key in association.keys})
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
