@@ -62,6 +62,7 @@ DIRECTION_LABELS = {"lower_is_better": "lager is gunstiger", "higher_is_better":
                     "neutral": "geen voorkeursrichting"}
 SIZE_CLASSES = [(0, 20_000, "minder dan 20.000 inwoners"), (20_000, 50_000, "20.000 tot 50.000 inwoners"),
                 (50_000, 100_000, "50.000 tot 100.000 inwoners"), (100_000, 10**9, "100.000 inwoners of meer")]
+MAX_CSV_ROWS = 30_000   # above this an extra table's CSV on the site holds its latest year only
 KNOWN_MARTS = {"indicators", "indicator_values", "regions", "region_memberships", "youth_care_use"}
 OUDERDOMEIN_LABELS = {"schulden_inkomen": "Schulden en inkomen", "wonen": "Wonen",
                       "ggz_gezondheid": "Ggz en gezondheid", "relaties_scheiding": "Relaties en scheiding",
@@ -447,10 +448,17 @@ class SiteBuilder:
         extra = []
         for table in self.data.extra_marts():
             frame = self.data.table_frame("marts", table)
-            href = self.csv(f"data/tabel-{table}.csv", frame.columns, [list(r) for r in frame.rows()])
+            download, download_year = frame, None
+            # A site that opens from a USB stick: big tables get their latest year as CSV; all rows are in the
+            # Parquet export and the database.
+            if frame.height > MAX_CSV_ROWS and "year" in frame.columns:
+                download_year = frame["year"].max()
+                download = frame.filter(pl.col("year") == download_year)
+            href = self.csv(f"data/tabel-{table}.csv", download.columns, [list(r) for r in download.rows()])
             comment = self.con_comment("marts", table)
             extra.append({"name": table, "columns": frame.columns, "rows": frame.head(100).rows(),
-                          "total": frame.height, "csv_href": href, "comment": comment})
+                          "total": frame.height, "csv_href": href, "csv_rows": download.height,
+                          "csv_year": download_year, "comment": comment})
         return {"title": "Per thema", "themes": list(themes.values()), "extra_tables": extra,
                 "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT}
 
@@ -481,8 +489,101 @@ class SiteBuilder:
                 rows = assoc.filter(pl.col("parental_indicator_id").replace_strict(domain_of, default=None) == dom)
                 if rows.height:
                     item["association"] = self.association_chart(dom, label, rows, titles)
+            household = dom == "relaties_scheiding"
+            item["household"] = self.household_position_chart() if household else None
+            item["household_by_form"] = self.household_by_care_form_chart() if household else None
             domains.append(item)
         return domains
+
+    def household_by_care_form_chart(self) -> Chart | None:
+        """Nederland, latest year of marts.household_position_by_care_form: the one-parent share per form of care
+        with its 95% interval, beside the share among all youth with youth care."""
+        if not self.data.has("marts", "household_position_by_care_form"):
+            return None
+        frame = self.data.con.sql(
+            "SELECT * FROM marts.household_position_by_care_form WHERE region_code = 'NL01' AND period_type = 'jaar' "
+            "AND one_parent_share IS NOT NULL QUALIFY year = max(year) OVER ()").pl()
+        if frame.is_empty():
+            return None
+        year, table = frame["year"][0], frame["source_table"][0]
+        forms = [r for r in frame.iter_rows(named=True)]
+        fig = go.Figure(go.Bar(
+            x=[r["one_parent_share"] for r in forms], y=[esc(r["care_form"]) for r in forms], orientation="h",
+            marker_color=PALETTE[0],
+            error_x={"type": "data", "symmetric": False,
+                     "array": [r["one_parent_share_high"] - r["one_parent_share"] for r in forms],
+                     "arrayminus": [r["one_parent_share"] - r["one_parent_share_low"] for r in forms],
+                     "color": "#1a1a1a"},
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+        fig.update_layout(base_layout(f"Jongeren met jeugdzorg in een eenouderhuishouden per vorm, Nederland {year}",
+                                      height=360, showlegend=False, margin={"l": 220, "r": 30, "t": 50, "b": 50},
+                                      xaxis={"title": {"text": "% in een eenouderhuishouden"}, "rangemode": "tozero",
+                                             "gridcolor": "#d9d9d9"}))
+        header = ["vorm van jeugdzorg", "jongeren", "in eenouderhuishouden", "aandeel (%)", "95%-interval ondergrens",
+                  "95%-interval bovengrens", "verhouding tot alle jeugdzorg"]
+        rows = [[r["care_form"], r["youth_with_care_form"], r["one_parent"], r["one_parent_share"],
+                 r["one_parent_share_low"], r["one_parent_share_high"], r["ratio_to_all_youth_care"]] for r in forms]
+        summary = (f"Staafdiagram uit marts.household_position_by_care_form (Nederland {year}, CBS {table}): "
+                   + "; ".join(f"{r['care_form']} {nl_number(r['one_parent_share'], '%', 1)}" for r in forms)
+                   + ". De vormen overlappen. Samenhang in registers, geen effect van een scheiding op kinderen.")
+        return self.chart("huishoudenspositie-per-vorm", "Huishoudenspositie per vorm van jeugdzorg (Nederland)",
+                          summary, header, rows, figure_dict(fig),
+                          units=[None, "aantal", "aantal", "%", "%", "%", None],
+                          note="Jeugdregio's en provincies: marts.household_position_by_care_form hieronder.")
+
+    def household_position_chart(self) -> Chart | None:
+        """Funnel of the one-parent share among youth with youth care per gemeente (marts.household_position),
+        latest period. The limits are the score test around the national share, the same test as the mart's
+        'hoger/lager' (its 99.8% Wilson interval), so the page flags exactly what the mart flags."""
+        if not self.data.has("marts", "household_position"):
+            return None
+        frame = self.data.con.sql(
+            "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
+            "QUALIFY period_key = max(period_key) OVER () ORDER BY region_name").pl()
+        if frame.is_empty():
+            return None
+        period, table = period_label(frame["period_key"][0]), frame["source_table"][0]
+        p0 = frame["national_share"][0] / 100
+        sizes = [10 ** (math.log10(frame["youth_with_youth_care"].min()) + i / 40 * math.log10(
+            frame["youth_with_youth_care"].max() / frame["youth_with_youth_care"].min())) for i in range(41)]
+        fig = go.Figure()
+        groups = (("hoger dan landelijk", PALETTE[1], "triangle-up"), ("lager dan landelijk", PALETTE[0], "triangle-down"),
+                  ("niet te onderscheiden van landelijk", "#8c8c8c", "circle"))
+        for group, colour, symbol in groups:
+            part = frame.filter(pl.col("compared_with_national") == group)
+            fig.add_trace(go.Scatter(
+                x=part["youth_with_youth_care"].to_list(), y=part["one_parent_share"].to_list(), mode="markers",
+                name=group, text=[esc(n) for n in part["region_name"]],
+                marker={"color": colour, "symbol": symbol, "size": 7},
+                hovertemplate="%{text}: %{y:.1f}% van %{x:.0f} jongeren met jeugdzorg<extra></extra>"))
+        for z, dash, name in ((1.96, "dash", "95%-grens"), (3.09, "dot", "99,8%-grens")):
+            for sign, show in ((1, True), (-1, False)):
+                fig.add_trace(go.Scatter(
+                    x=sizes, y=[100 * (p0 + sign * z * math.sqrt(p0 * (1 - p0) / n)) for n in sizes], mode="lines",
+                    name=name, showlegend=show, hoverinfo="skip", line={"color": "#3d3d3d", "dash": dash, "width": 1}))
+        fig.add_hline(y=100 * p0, line={"color": "#1a1a1a", "width": 1})
+        fig.update_layout(base_layout(
+            f"Jongeren met jeugdzorg in een eenouderhuishouden per gemeente, {period}",
+            xaxis={"title": {"text": "jongeren met jeugdzorg (logaritmische schaal)"}, "type": "log",
+                   "gridcolor": "#d9d9d9"},
+            yaxis={"title": {"text": "% in een eenouderhuishouden"}, "gridcolor": "#d9d9d9"}))
+        header = ["gemeente", "code", "jongeren met jeugdzorg", "in eenouderhuishouden", "aandeel (%)",
+                  "95%-interval ondergrens", "95%-interval bovengrens", "landelijk (%)", "vergeleken met landelijk"]
+        rows = [[r["region_name"], r["region_code"], r["youth_with_youth_care"], r["one_parent"],
+                 r["one_parent_share"], r["one_parent_share_low"], r["one_parent_share_high"], r["national_share"],
+                 r["compared_with_national"]] for r in frame.iter_rows(named=True)]
+        counts = {g: int((frame["compared_with_national"] == g).sum()) for g, _c, _s in groups}
+        summary = (f"Trechterdiagram uit marts.household_position ({period}, CBS {table}): {frame.height} gemeenten; "
+                   f"landelijk woont {nl_number(100 * p0, '%', 1)} van de jongeren met jeugdzorg als kind in een "
+                   f"eenouderhuishouden. {counts['hoger dan landelijk']} gemeenten liggen boven en "
+                   f"{counts['lager dan landelijk']} onder de 99,8%-grens; de rest is niet te onderscheiden van "
+                   "landelijk. Het aandeel eenouderhuishoudens in de hele bevolking per gemeente ontbreekt in de open "
+                   "data, dus een hoog aandeel kan ook betekenen dat er meer eenoudergezinnen wonen. Samenhang tussen "
+                   "gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
+        return self.chart("huishoudenspositie", "Huishoudenspositie van jongeren met jeugdzorg per gemeente", summary,
+                          header, rows, figure_dict(fig),
+                          units=[None, None, "aantal", "aantal", "%", "%", "%", "%", None],
+                          note="Per wijk: download marts.household_position hieronder of in de Parquet-export.")
 
     def linkage_chart(self, dom: str, label: str, rows: pl.DataFrame) -> tuple[Chart | None, dict]:
         header = ["maat", "jeugdzorggroep", "periode", "aandeel met jeugdzorg (gepubliceerd)", "referentiegroep",
