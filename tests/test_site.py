@@ -348,3 +348,39 @@ def test_funnel_flags_exactly_what_the_mart_flags(site_dir, published):
     page = (site_dir / "kaart.html").read_text(encoding="utf-8")
     assert f"gemeenten, {flagged} buiten de 99,8%-grenzen" in page
     assert "geen effect op kinderen" in page
+
+
+def test_household_funnel_flags_exactly_what_the_mart_flags(site_dir, published):
+    """The relaties-en-scheiding funnel: its CSV is the mart's latest period, each gemeente's 'hoger/lager' is
+    the mart's, and a gemeente is flagged exactly when it lies outside the drawn 99.8% limits."""
+    import math
+
+    mart = {code: (n, share, label, p0) for code, n, share, label, p0 in published.execute(
+        "SELECT region_code, youth_with_youth_care, one_parent_share, compared_with_national, national_share "
+        "FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
+        "QUALIFY period_key = max(period_key) OVER ()").fetchall()}
+    with (site_dir / "data" / "huishoudenspositie.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert {r["code"] for r in rows} == set(mart)
+    for r in rows:
+        n, share, label, p0 = mart[r["code"]]
+        assert r["vergeleken met landelijk"] == label
+        limit = 3.09 * math.sqrt(p0 / 100 * (1 - p0 / 100) / n) * 100
+        assert (abs(share - p0) > limit) == (label != "niet te onderscheiden van landelijk"), r["gemeente"]
+    page = (site_dir / "themas.html").read_text(encoding="utf-8")
+    higher = sum(1 for v in mart.values() if v[2] == "hoger dan landelijk")
+    assert f"{higher} gemeenten liggen boven" in page
+    assert "geen effect van een scheiding op kinderen" in page
+
+
+def test_big_tables_offer_their_latest_year_as_csv(site_dir, published):
+    (total, latest) = published.execute("SELECT count(*), max(year) FROM marts.household_position").fetchone()
+    (in_latest,) = published.execute(
+        "SELECT count(*) FROM marts.household_position WHERE year = ?", [latest]).fetchone()
+    assert total > 30_000
+    with (site_dir / "data" / "tabel-household_position.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert len(rows) == in_latest and {r["year"] for r in rows} == {str(latest)}
+    page = (site_dir / "themas.html").read_text(encoding="utf-8")
+    assert f"Download de {in_latest} rijen van {latest} als CSV" in page
+    assert "published/parquet/household_position.parquet" in page

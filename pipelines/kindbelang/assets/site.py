@@ -517,8 +517,10 @@ class SiteBuilder:
             hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
         fig.update_layout(base_layout(f"Jongeren met jeugdzorg in een eenouderhuishouden per vorm, Nederland {year}",
                                       height=360, showlegend=False, margin={"l": 220, "r": 30, "t": 50, "b": 50},
+                                      yaxis={"autorange": "reversed"},
                                       xaxis={"title": {"text": "% in een eenouderhuishouden"}, "rangemode": "tozero",
                                              "gridcolor": "#d9d9d9"}))
+        fig.add_vline(x=forms[0]["all_youth_care_share"], line={"color": "#b3261e", "dash": "dash", "width": 1})
         header = ["vorm van jeugdzorg", "jongeren", "in eenouderhuishouden", "aandeel (%)", "95%-interval ondergrens",
                   "95%-interval bovengrens", "verhouding tot alle jeugdzorg"]
         rows = [[r["care_form"], r["youth_with_care_form"], r["one_parent"], r["one_parent_share"],
@@ -529,7 +531,8 @@ class SiteBuilder:
         return self.chart("huishoudenspositie-per-vorm", "Huishoudenspositie per vorm van jeugdzorg (Nederland)",
                           summary, header, rows, figure_dict(fig),
                           units=[None, "aantal", "aantal", "%", "%", "%", None],
-                          note="Jeugdregio's en provincies: marts.household_position_by_care_form hieronder.")
+                          note="Rode stippellijn: alle jongeren met jeugdzorg in natura. Jeugdregio's en "
+                               "provincies: marts.household_position_by_care_form hieronder.")
 
     def household_position_chart(self) -> Chart | None:
         """Funnel of the one-parent share among youth with youth care per gemeente (marts.household_position),
