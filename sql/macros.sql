@@ -18,7 +18,9 @@ CREATE OR REPLACE MACRO normalise_region_code(code) AS CASE WHEN trim(code) = 'N
 
 -- Wilson interval (in %) for a share of x out of n, z = 1.96 for 95%, 3.09 for 99.8%: honest for small n and for
 -- shares near 0 or 100. A comparison share lies outside it exactly when the score test rejects it.
-CREATE OR REPLACE MACRO wilson_low(x, n, z := 1.96) AS CASE WHEN n > 0 THEN 100 * (
-    (x / n + z ^ 2 / (2 * n)) - z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n) END;
-CREATE OR REPLACE MACRO wilson_high(x, n, z := 1.96) AS CASE WHEN n > 0 THEN 100 * (
-    (x / n + z ^ 2 / (2 * n)) + z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n) END;
+-- (Clamped to 0-100: at x = 0 or x = n the formula gives 0 or 100 up to floating-point noise; greatest() and
+-- least() skip NULLs, hence the explicit NULL test.)
+CREATE OR REPLACE MACRO wilson_low(x, n, z := 1.96) AS CASE WHEN n > 0 AND x IS NOT NULL THEN greatest(0, 100 * (
+    (x / n + z ^ 2 / (2 * n)) - z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n)) END;
+CREATE OR REPLACE MACRO wilson_high(x, n, z := 1.96) AS CASE WHEN n > 0 AND x IS NOT NULL THEN least(100, 100 * (
+    (x / n + z ^ 2 / (2 * n)) + z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n)) END;

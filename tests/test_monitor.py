@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -237,8 +238,14 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     # 105% is wrong for an ordinary percentage; up to 120 is allowed only for jeugdbescherming_verblijf_pct.
     change(f"UPDATE marts.indicator_values SET value = 105 WHERE indicator_id = 'jeugdhulp_pct' AND {own}")
     assert ("critical", "percentage") in suite_failures(con, "marts_indicator_values")
-    change(f"UPDATE marts.indicator_values SET value = 111 WHERE indicator_id = 'jeugdbescherming_verblijf_pct' AND {own}")
+    # (As in the real 2016 cells, the numerator derived from a rounded 111% exceeds its denominator: no interval.)
+    change("UPDATE marts.indicator_values SET value = 111, numerator = denominator * 1.11, value_low = NULL, "
+           f"value_high = NULL WHERE indicator_id = 'jeugdbescherming_verblijf_pct' AND {own}")
     assert suite_failures(con, "marts_indicator_values") == set()
+    # A value outside its own interval: numerator, denominator and value contradict each other.
+    change(f"UPDATE marts.indicator_values SET value = value_high + 0.5 WHERE indicator_id = 'zorgpremie_achterstand_pct' "
+           f"AND {own} AND period = '2023JJ00'")
+    assert suite_failures(con, "marts_indicator_values") == {("critical", "value_outside_interval")}
     # A free-text period is a publication's; on a CBS row it is an unreadable period.
     change(f"UPDATE marts.indicator_values SET period = 'circa 2023' WHERE indicator_id = 'jeugdhulp_pct' "
            f"AND {own} AND period = '2023JJ00'")
@@ -268,3 +275,33 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     # A registry indicator without values blocks.
     change("DELETE FROM marts.indicator_values WHERE indicator_id = 'kinderen_opvang_nl'")
     assert ("critical", "indicator_without_values") in suite_failures(con, "marts_indicator_values_coverage")
+
+
+def test_rates_carry_their_wilson_interval(warehouse):
+    """value_low/value_high of a rate follow from its own numerator and denominator; small gemeenten get wide
+    intervals, Nederland a narrow one; counts and publication figures get none."""
+    z = 1.96
+    n_rows = 0
+    for value, low, high, x, n in warehouse.execute("""
+        SELECT value, value_low, value_high, numerator, denominator FROM marts.indicator_values
+        WHERE indicator_id = 'jeugdhulp_pct' AND period = '2023JJ00' AND boundary_year IS NULL
+          AND region_code IN ('GM0088', 'GM0363', 'NL01')
+    """).fetchall():
+        p = x / n
+        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        assert low == pytest.approx(100 * (centre - half) / (1 + z * z / n))
+        assert high == pytest.approx(100 * (centre + half) / (1 + z * z / n))
+        assert low <= value <= high
+        n_rows += 1
+    assert n_rows == 3
+    widths = dict(warehouse.execute("""
+        SELECT region_code, value_high - value_low FROM marts.indicator_values
+        WHERE indicator_id = 'jeugdhulp_pct' AND period = '2023JJ00' AND boundary_year IS NULL
+          AND region_code IN ('GM0088', 'GM0363', 'NL01')
+    """).fetchall())
+    assert widths["GM0088"] > 10 * widths["GM0363"] > widths["NL01"]      # Schiermonnikoog, Amsterdam, NL
+    (with_interval,) = warehouse.execute("""
+        SELECT count(*) FROM marts.indicator_values
+        WHERE value_low IS NOT NULL AND (unit NOT IN ('%', 'per 1 000 inwoners') OR source_kind = 'publicatie')
+    """).fetchone()
+    assert with_interval == 0

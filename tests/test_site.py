@@ -209,6 +209,17 @@ def test_gemeente_selector_changes_chart_and_csv_matches(visit):
         csv_values = [dutch(r[3 + k]) for r in shown]
         chart_values = [None if y is None else float(y) for y in trace["y"]]
         assert csv_values == pytest.approx(chart_values, nan_ok=True), f"CSV column {header[3 + k]} differs"
+    # The gemeente's 95% interval: the error bars of its line are the CSV's interval columns.
+    assert header[-2].endswith("95%-interval ondergrens") and header[-1].endswith("95%-interval bovengrens")
+    bars = page.evaluate("(e => e ? {up: Array.from(e.array), down: Array.from(e.arrayminus)} : null)"
+                         "(document.getElementById('profiel').data[0].error_y)")
+    checked = 0
+    for row, y, up, down in zip(shown, after[0]["y"], bars["up"], bars["down"]):
+        if row[-2] and y is not None:
+            assert dutch(row[-2]) == pytest.approx(y - down, abs=1e-6) and dutch(row[-1]) == pytest.approx(y + up, abs=1e-6)
+            assert dutch(row[-2]) <= y <= dutch(row[-1])
+            checked += 1
+    assert checked > 0, "the default indicator is a rate: its gemeente values carry an interval"
 
 
 def test_map_csv_matches_map(visit):

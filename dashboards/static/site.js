@@ -131,13 +131,20 @@
       var regions = [[g.code, g.name], g.jeugdregio, g.provincie, g.size, ["NL01", "Nederland"]];
       var kinds = ["gemeente", "jeugdregio", "provincie", "vergelijkbare gemeenten", "Nederland"];
       var dashes = ["solid", "dash", "dot", "dashdot", "solid"];
+      var bounds = ind.bounds[g.code] || ind.periods.map(function () { return null; });
       var traces = regions.map(function (r, k) {
         var vals = ind.values[r[0]] || ind.periods.map(function () { return null; });
-        return {
+        var trace = {
           type: "scatter", mode: "lines+markers", x: ind.labels, y: vals, name: esc(r[1]),
           line: { color: PALETTE[k], dash: dashes[k], width: k === 0 ? 3 : 2 },
           hovertemplate: "%{x}: %{y}<extra>" + esc(r[1]) + "</extra>", meta: r[0]
         };
+        if (k === 0) {  // the gemeente's own rate with its 95% interval: wide for a small gemeente
+          trace.error_y = { type: "data", symmetric: false, color: PALETTE[0], thickness: 1.5, width: 4,
+            array: vals.map(function (v, i) { return bounds[i] && v !== null ? bounds[i][1] - v : null; }),
+            arrayminus: vals.map(function (v, i) { return bounds[i] && v !== null ? v - bounds[i][0] : null; }) };
+        }
+        return trace;
       });
       var title = ind.title + ": " + g.name;
       document.getElementById("profiel-titel").textContent = title;
@@ -150,10 +157,13 @@
         ", " + g.jeugdregio[1] + " (jeugdregio), " + g.provincie[1] + " (provincie), " + g.size[1] + " en Nederland, " +
         ind.labels[0] + " tot " + ind.labels[ind.labels.length - 1] + ". " +
         (lastI >= 0 ? "In " + ind.labels[lastI] + ": " + g.name + " " + withUnit(own[lastI], ind.unit) +
-          ", Nederland " + withUnit(nl[lastI], ind.unit) + "." : g.name + " heeft geen cijfers voor deze indicator.");
-      fillTable(document.getElementById("profiel-tabel"), ["periode"].concat(regions.map(function (r) { return r[1]; })),
+          ", Nederland " + withUnit(nl[lastI], ind.unit) + "." : g.name + " heeft geen cijfers voor deze indicator.") +
+        (bounds.some(function (b) { return b; }) ? " Foutbalken bij " + g.name + ": 95%-interval." : "");
+      fillTable(document.getElementById("profiel-tabel"),
+        ["periode"].concat(regions.map(function (r) { return r[1]; }), [g.name + ": 95%-interval"]),
         ind.labels.map(function (l, i) {
-          return [l].concat(regions.map(function (r) { var v = ind.values[r[0]]; return fmt(v ? v[i] : null, ind.unit); }));
+          return [l].concat(regions.map(function (r) { var v = ind.values[r[0]]; return fmt(v ? v[i] : null, ind.unit); }),
+            [bounds[i] ? fmt(bounds[i][0], ind.unit) + " tot " + fmt(bounds[i][1], ind.unit) : "–"]);
         }));
       var layout = {
         font: FONT, separators: ",.", paper_bgcolor: "#fff", plot_bgcolor: "#fff", height: 460,

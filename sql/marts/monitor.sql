@@ -68,6 +68,8 @@ SELECT
     f.period AS latest_period,
     f.period_label AS latest_period_label,
     f.value,
+    f.value_low,
+    f.value_high,
     f.unit,
     f.previous_period,
     f.previous_value,

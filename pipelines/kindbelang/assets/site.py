@@ -218,7 +218,7 @@ class Data:
         self.registry = {ind["id"]: ind for ind in load_registry()}
         self.values = con.sql(
             "SELECT indicator_id, region_code, region_level, period, year, period_type, period_number, "
-            "value, unit, status, source_table, source_modified, boundary_year "
+            "value, value_low, value_high, unit, status, source_table, source_modified, boundary_year "
             "FROM marts.indicator_values").pl()
         self.regions = con.sql("SELECT * FROM marts.regions").pl()
         self.memberships = con.sql("SELECT * FROM marts.region_memberships").pl()
@@ -880,17 +880,20 @@ class SiteBuilder:
             periods = sorted(v["period"].unique().to_list())
             pos = {p: i for i, p in enumerate(periods)}
             by_region: dict[str, list] = {}
+            bounds: dict[str, list] = {}   # 95% interval of a gemeente's rate: [low, high] per period
             class_values: dict[int, list[list[float]]] = {i: [[] for _ in periods] for i in range(len(SIZE_CLASSES))}
-            for code, level, period, year, value in v.select("region_code", "region_level", "period", "year",
-                                                             "value").iter_rows():
+            for code, level, period, year, value, low, high in v.select(
+                    "region_code", "region_level", "period", "year", "value", "value_low", "value_high").iter_rows():
                 by_region.setdefault(code, [None] * len(periods))[pos[period]] = value
+                if level == "gemeente" and low is not None:
+                    bounds.setdefault(code, [None] * len(periods))[pos[period]] = [round(low, 3), round(high, 3)]
                 if level == "gemeente" and value is not None and (year, code) in size_of:
                     class_values[size_of[(year, code)]][pos[period]].append(value)
             for i, lists in class_values.items():
                 by_region[f"SIZE{i}"] = [round(statistics.median(x), 2) if x else None for x in lists]
             indicators.append({"id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"],
                                "periods": periods, "labels": [period_label(p) for p in periods],
-                               "values": by_region})
+                               "values": by_region, "bounds": bounds})
         gemeenten = []
         for r in latest_membership.sort("gemeente_name").iter_rows(named=True):
             code = r["gemeente_code"]
@@ -912,11 +915,14 @@ class SiteBuilder:
             regions = [(g["code"], g["name"]), tuple(g["jeugdregio"]), tuple(g["provincie"]), tuple(g["size"]),
                        ("NL01", "Nederland")]
             for ind in indicators:
+                own_bounds = ind["bounds"].get(g["code"], [None] * len(ind["periods"]))
                 for i, label in enumerate(ind["labels"]):
                     rows.append([ind["title"], ind["unit"], label] +
-                                [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions])
+                                [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions] +
+                                (own_bounds[i] or [None, None]))
             self.csv(g["csv"], ["indicator", "eenheid", "periode"] + [f"{n} ({c})" if not c.startswith("SIZE") else n
-                                                                     for c, n in regions], rows)
+                                                                     for c, n in regions]
+                     + [f"{g['name']}: 95%-interval ondergrens", f"{g['name']}: 95%-interval bovengrens"], rows)
         default = next((i for i, g in enumerate(gemeenten) if g["code"] == "GM0363"), 0)
         return {"title": "Gemeenteprofiel", "gemeenten": gemeenten, "profile_indicators": indicators,
                 "profile_json": script_json({"gemeenten": gemeenten, "indicators": indicators, "default": default}),
