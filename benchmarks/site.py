@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from kindbelang import settings
-from kindbelang.assets.site import PAGES
+from kindbelang.dashboard.builder import PAGES
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kindbelang.assets.site import PAGES, esc, nl_number, script_json, write_csv
+from kindbelang.dashboard.builder import PAGES
+from kindbelang.dashboard.formatting import esc, nl_number, script_json, write_csv
 from kindbelang.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
