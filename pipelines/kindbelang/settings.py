@@ -36,7 +36,7 @@ class Paths:
 
     @property
     def site(self) -> Path:
-        """The static dashboard site (assets/site.py)."""
+        """The static dashboard site (assets/site.py, built by kindbelang/dashboard/)."""
         return self.out / "site"
 
     @property
