@@ -396,3 +396,39 @@ def test_big_tables_offer_their_latest_year_as_csv(site_dir, published):
     page = (site_dir / "themas.html").read_text(encoding="utf-8")
     assert f"Download de {in_latest} rijen van {latest} als CSV" in page
     assert "published/parquet/household_position.parquet" in page
+
+
+CONTRAST_JS = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                      .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.js-plotly-plot, svg, script, style')) continue;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || el.getClientRects().length === 0) continue;
+    const fg = lum(rgb(style.color).slice(0, 3)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) worst.push(el.tagName + '.' + el.className + ': ' + ratio.toFixed(2) + ' "' +
+                                               el.textContent.trim().slice(0, 40) + '"');
+  }
+  return worst;
+}"""
+
+
+@pytest.mark.parametrize("filename", PAGE_FILES)
+def test_text_contrast_meets_wcag_aa(visit, filename):
+    """WCAG 2.1 AA 1.4.3, measured in the browser: every visible text outside the charts has a contrast ratio
+    of at least 4.5:1 (3:1 for large text) against the background it is drawn on."""
+    page = visit(filename).page
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate(CONTRAST_JS) == []
