@@ -12,11 +12,8 @@ WITH combined AS (
     SELECT * FROM staging.indicator_values_own_boundaries
     UNION ALL BY NAME
     SELECT * FROM staging.indicator_values_harmonised
-),
-with_scale AS (
-    SELECT *, CASE unit WHEN '%' THEN 100 WHEN 'per 1 000 inwoners' THEN 1000 END AS scale FROM combined
 )
 SELECT * EXCLUDE (scale),
        CASE WHEN numerator <= denominator THEN wilson_low(numerator, denominator) / 100 * scale END AS value_low,
        CASE WHEN numerator <= denominator THEN wilson_high(numerator, denominator) / 100 * scale END AS value_high
-FROM with_scale
+FROM combined

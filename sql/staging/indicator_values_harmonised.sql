@@ -20,6 +20,7 @@ SELECT
     h.value,
     h.numerator,
     h.denominator,
+    h.scale,
     r.unit,
     h.status,
     'cbs' AS source_kind,

@@ -7,6 +7,7 @@
 --   publicatie national figures from curated publications (raw.publications): the number as published, its
 --              literal wording (published_wording: 'bijna 485.000') and URL. Their period is the published
 --              text (period_label), not a CBS key; year is the first year in it.
+-- scale: value = numerator / denominator x scale (from marts.indicator_parts; NULL for counts and publications).
 -- status is CBS's release status of the period; publications carry none ('onbekend', never guessed).
 WITH registry AS (
     SELECT indicator_id, unit, status AS registry_status, unnest(sources, recursive := true)
@@ -25,6 +26,7 @@ youth_care AS (
         u.value,
         p.numerator,
         p.denominator,
+        p.scale,
         r.unit,
         u.status,
         'cbs' AS source_kind,
@@ -53,6 +55,7 @@ parental AS (
         p.value,
         p.numerator,
         p.denominator,
+        p.scale,
         i.unit,
         p.status,
         'cbs' AS source_kind,
@@ -78,6 +81,7 @@ publication AS (
         try_cast(pub.value AS DOUBLE) AS value,
         CAST(NULL AS DOUBLE) AS numerator,
         CAST(NULL AS DOUBLE) AS denominator,
+        CAST(NULL AS DOUBLE) AS scale,
         r.unit,
         'onbekend' AS status,
         'publicatie' AS source_kind,
@@ -98,7 +102,7 @@ SELECT
     CASE WHEN source_kind = 'publicatie' THEN period
          WHEN period_type = 'jaar' THEN CAST(year AS VARCHAR)
          ELSE year || ' ' || period_number || 'e ' || period_type END AS period_label,
-    year, period_type, period_number, value, numerator, denominator, unit, status, source_kind, source_table,
+    year, period_type, period_number, value, numerator, denominator, scale, unit, status, source_kind, source_table,
     source_url, published_wording, source_modified, CAST(NULL AS INTEGER) AS boundary_year
 FROM (
     SELECT * FROM youth_care
