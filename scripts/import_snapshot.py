@@ -86,6 +86,10 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
         ("84316NED", "descriptive"), ("84615NED", "descriptive"), ("84856NED", "descriptive"),
         ("85075NED", "descriptive"), ("85335NED", "descriptive"), ("85685NED", "descriptive"),
         ("85990NED", "descriptive"))},
+    # Maatstaven gemeentefonds, one edition per year: inhabitants under 18 per gemeente (the denominator of CBS's
+    # jeugdhulp and jeugdbescherming percentages) and the parental-domain measures of issue 13.
+    **{tid: (f"gemeentefonds/{tid}.csv", "catalog", {}) for tid in (
+        "83440NED", "83718NED", "83997NED", "84590NED", "84860NED", "85052NED", "85309NED", "85383NED")},
     "70739NED": ("regio/70739ned.csv", "descriptive", {}),
     **{tid: (f"regio/{tid}.csv", "inferred from the gemeente set", {}) for tid in (
         "82949NED", "83287NED", "83553NED", "83859NED", "84378NED", "84721NED",
@@ -149,6 +153,7 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
     ]
     text_topics = {topic for topic in topics if is_text_topic(rows, topic)}  # once per topic, not per cell
     dropped: dict[str, int] = defaultdict(int)
+    bare_gemeente_labels: set[str] = set()
     out_rows, dim_values = [], defaultdict(dict)
     for row in rows:
         record: dict = {"ID": int(row["ID"])}
@@ -171,6 +176,10 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
                     break
                 else:
                     key = regions.get(label)
+                    if key is None and f"{label} (gemeente)" in regions:
+                        # Some exports print a gemeente without the "(gemeente)" CBS adds where a name is shared.
+                        key = regions[f"{label} (gemeente)"]
+                        bare_gemeente_labels.add(label)
                     if key is None:
                         raise KeyError(f"{table_id}: no CBS code for region label {label!r}")
             elif dim == "Perioden":
@@ -204,6 +213,9 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
                              "Gebieden in Nederland 2015-2025.")
     if is_gebieden:
         reconstructed.append("Dimension RegioS: code taken from topic Code_1 of the same row.")
+    if bare_gemeente_labels:
+        reconstructed.append(f"Region labels {', '.join(sorted(bare_gemeente_labels))} printed without "
+                             "'(gemeente)': read as the gemeente of that name.")
     if "Perioden" in dims:
         reconstructed.append("Dimension Perioden: keys restored from titles with kindbelang.cbs_periods.")
         if any(is_reference_date(t) for t in dim_values["Perioden"].values()):

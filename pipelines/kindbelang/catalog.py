@@ -18,6 +18,9 @@ class ColumnDoc:
     unit: str
     meaning: str
     denominator: str | None
+    # CBS's rounding step of the published figure (0.1 for a percentage with one decimal, 5 for counts rounded
+    # to fives); None where the figure is exact or the step is unknown. Intervals are never narrower than it.
+    rounding: float | None = None
 
 
 @dataclass(frozen=True)
