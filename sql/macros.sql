@@ -24,3 +24,11 @@ CREATE OR REPLACE MACRO wilson_low(x, n, z := 1.96) AS CASE WHEN n > 0 AND x IS 
     (x / n + z ^ 2 / (2 * n)) - z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n)) END;
 CREATE OR REPLACE MACRO wilson_high(x, n, z := 1.96) AS CASE WHEN n > 0 AND x IS NOT NULL THEN least(100, 100 * (
     (x / n + z ^ 2 / (2 * n)) + z * sqrt(x / n * (1 - x / n) / n + z ^ 2 / (4 * n ^ 2))) / (1 + z ^ 2 / n)) END;
+
+-- Two-proportion score test: z for share p1 of n1 against share p0 of n0 (pooled variance under equal shares).
+CREATE OR REPLACE MACRO two_proportion_z(p1, n1, p0, n0) AS CASE WHEN n1 > 0 AND n0 > 0 THEN
+    (p1 - p0) / nullif(sqrt(((p1 * n1 + p0 * n0) / (n1 + n0)) * (1 - (p1 * n1 + p0 * n0) / (n1 + n0))
+                            * (1 / n1 + 1 / n0)), 0) END;
+
+-- max(x, 0) that keeps NULL (greatest() skips NULLs: greatest(NULL, 0) is 0, which would invent a value).
+CREATE OR REPLACE MACRO non_negative(x) AS CASE WHEN x IS NOT NULL THEN greatest(x, 0) END;

@@ -141,6 +141,6 @@ def test_indicator_values_match_the_linkage_mart(warehouse):
     """).fetchone()[0]
     assert mismatches == 0
     gap = warehouse.execute(
-        "SELECT status, status_note FROM marts.indicators WHERE indicator_id = 'kinderen_eenouderhuishouden_gemeente'"
+        "SELECT status, caveat FROM marts.indicators WHERE indicator_id = 'kinderen_eenouderhuishouden_gemeente'"
     ).fetchone()
     assert gap[0] == "gap" and "household_position" in gap[1]

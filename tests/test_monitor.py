@@ -52,7 +52,7 @@ def test_suppressed_numerator_gives_no_rate(warehouse):
 
 
 def test_national_divorces_equal_the_published_nji_series(warehouse):
-    cbs = part(warehouse, "echtscheidingen_met_minderjarigen", "NL01", "2012JJ00")[2]
+    cbs = part(warehouse, "echtscheidingen_met_minderjarigen_pct", "NL01", "2012JJ00")[0]
     published = warehouse.execute(
         "SELECT CAST(value AS DOUBLE) FROM raw.publications WHERE source_id = "
         "'cbs_echtscheidingen_met_minderjarigen_via_nji' AND period = '2012' AND unit = 'aantal echtscheidingen'"
@@ -98,7 +98,7 @@ def test_registry_entries_all_resolve_to_data_or_an_explicit_gap(warehouse):
     ).fetchall())
     for ind in load_registry():
         if ind["status"] == "gap":
-            assert not ind.get("sources") and ind.get("gap_note"), ind["id"]
+            assert not ind.get("sources") and ind.get("caveat"), ind["id"]
             assert ind["id"] not in with_values, ind["id"]
         else:
             assert with_values.get(ind["id"], 0) > 0, ind["id"]
@@ -165,11 +165,18 @@ def test_national_ratios_equal_the_published_figures(warehouse):
 
 def test_monitor_signal_follows_the_documented_rule(warehouse):
     monitor = warehouse.sql("SELECT * FROM marts.monitor").pl()
-    # The rule, recomputed on every row.
+    # The rule (README, Signalen), recomputed on every row.
     for r in monitor.iter_rows(named=True):
-        expected = (r["change"] is not None and r["direction"] != "neutral" and not r["small_number"]
-                    and abs(r["change"]) > max(0.05 * abs(r["previous_value"]), 0.5 if r["unit"] == "%" else 0)
-                    and (r["change"] > 0) == (r["direction"] == "lower_is_better"))
+        worse = r["change"] is not None and (r["change"] > 0) == (r["direction"] == "lower_is_better")
+        threshold = 0.05 * abs(r["previous_value"]) if r["previous_value"] is not None else None
+        if r["signal_basis"] == "toets op aantallen":
+            evidence = r["z_unfavourable"] is not None and r["z_unfavourable"] > 3.090232
+        else:
+            evidence = (not r["small_number"] and r["change_beyond_rounding"] is not None
+                        and r["change_beyond_rounding"] > threshold)
+        expected = (r["change"] is not None and r["direction"] != "neutral" and worse
+                    and r["exists_in_latest_boundaries"] and not r["published_above_100"]
+                    and abs(r["change"]) >= threshold and evidence)
         assert r["signal"] == expected, r
     # A real example: youth care in Nederland, 2023 against 2022, from the published values.
     nl = monitor.filter((pl.col("indicator_id") == "jeugdzorg_aantal") & (pl.col("region_code") == "NL01")
@@ -179,9 +186,12 @@ def test_monitor_signal_follows_the_documented_rule(warehouse):
         "AND period = ? AND boundary_year IS NULL", [p]).fetchone()[0] for p in ("2023JJ00", "2022JJ00"))
     assert (nl["latest_period"], nl["previous_period"]) == ("2023JJ00", "2022JJ00")
     assert nl["value"] == now and nl["change"] == now - before
-    assert nl["signal"] == (now - before > 0.05 * before)
-    # Small gemeenten never signal.
-    assert monitor.filter(pl.col("small_number") & pl.col("signal")).height == 0
+    assert nl["signal_basis"] == "verandering groter dan afronding"
+    assert nl["signal"] == ((now - 2.5) - (before + 2.5) > 0.05 * before)
+    # Without counts, small gemeenten never signal; dissolved gemeenten never signal at all.
+    assert monitor.filter(pl.col("small_number") & pl.col("signal")
+                          & (pl.col("signal_basis") != "toets op aantallen")).height == 0
+    assert monitor.filter(~pl.col("exists_in_latest_boundaries") & pl.col("signal")).height == 0
     assert monitor.filter(pl.col("signal")).height > 0
     # Trend = least-squares slope per year over the whole yearly series.
     series = warehouse.execute(
@@ -253,7 +263,7 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     # Multiples of 5 are required of CBS youth-care counts only, not of other counts.
     change(f"UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'jeugdzorg_aantal' AND {own}")
     assert ("critical", "count_not_multiple_of_5") in suite_failures(con, "marts_indicator_values")
-    change("UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'echtscheidingen_met_minderjarigen'")
+    change("UPDATE marts.indicator_values SET value = value + 1 WHERE indicator_id = 'kinderen_bij_echtscheiding'")
     assert suite_failures(con, "marts_indicator_values") == set()
     # A gemeente the source table lists but the figures lack blocks, in a complete or a truncated table.
     change(f"DELETE FROM marts.indicator_values WHERE indicator_id = 'verdachten_per_1000' AND {own}")
@@ -278,20 +288,24 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
 
 
 def test_rates_carry_their_wilson_interval(warehouse):
-    """value_low/value_high of a rate follow from its own numerator and denominator; small gemeenten get wide
-    intervals, Nederland a narrow one; counts and publication figures get none."""
+    """value_low/value_high of a rate: the Wilson 95% interval of the extreme shares CBS's rounding allows (the
+    published 0.1 decimal +/- 0.05) on the denominator; small gemeenten get wide intervals, Nederland a narrow one;
+    counts get their rounding range, publication figures none."""
     z = 1.96
+
+    def wilson(p, n, sign):
+        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        return 100 * (centre + sign * half) / (1 + z * z / n)
+
     n_rows = 0
-    for value, low, high, x, n in warehouse.execute("""
-        SELECT value, value_low, value_high, numerator, denominator FROM marts.indicator_values
+    for value, low, high, n in warehouse.execute("""
+        SELECT value, value_low, value_high, denominator FROM marts.indicator_values
         WHERE indicator_id = 'jeugdhulp_pct' AND period = '2023JJ00' AND boundary_year IS NULL
           AND region_code IN ('GM0088', 'GM0363', 'NL01')
     """).fetchall():
-        p = x / n
-        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        assert low == pytest.approx(100 * (centre - half) / (1 + z * z / n))
-        assert high == pytest.approx(100 * (centre + half) / (1 + z * z / n))
-        assert low <= value <= high
+        assert low == pytest.approx(wilson((value - 0.05) / 100, n, -1))
+        assert high == pytest.approx(wilson((value + 0.05) / 100, n, +1))
+        assert low <= value - 0.05 and value + 0.05 <= high
         n_rows += 1
     assert n_rows == 3
     widths = dict(warehouse.execute("""
@@ -301,7 +315,11 @@ def test_rates_carry_their_wilson_interval(warehouse):
     """).fetchall())
     assert widths["GM0088"] > 10 * widths["GM0363"] > widths["NL01"]      # Schiermonnikoog, Amsterdam, NL
     (with_interval,) = warehouse.execute("""
-        SELECT count(*) FROM marts.indicator_values
-        WHERE value_low IS NOT NULL AND (unit NOT IN ('%', 'per 1 000 inwoners') OR source_kind = 'publicatie')
+        SELECT count(*) FROM marts.indicator_values WHERE value_low IS NOT NULL AND source_kind = 'publicatie'
     """).fetchone()
     assert with_interval == 0
+    # A CBS count rounded to fives: the true count lies within 2.5 of it.
+    count = warehouse.execute("""
+        SELECT value, value_low, value_high FROM marts.indicator_values WHERE indicator_id = 'jeugdzorg_aantal'
+          AND region_code = 'NL01' AND period = '2023JJ00' AND boundary_year IS NULL""").fetchone()
+    assert (count[1], count[2]) == (count[0] - 2.5, count[0] + 2.5)

@@ -10,7 +10,7 @@ from kindbelang.settings import SNAPSHOT_DIR
 
 EXPECTED_NON_RAW_ASSETS = {
     "staging/cbs_columns", "staging/cbs_periods", "staging/gemeente_history", "staging/gemeente_memberships",
-    "staging/population", "staging/youth_care_counts", "staging/youth_care_indicators",
+    "staging/populations", "staging/youth_care_counts", "staging/youth_care_indicators", "marts/indicator_parts",
     "marts/indicator_values", "marts/indicators", "marts/region_memberships", "marts/regions",
     "marts/youth_care_use",
 }

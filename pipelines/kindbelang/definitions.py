@@ -3,7 +3,8 @@
 import dagster as dg
 
 from kindbelang import automation
-from kindbelang.assets import association, boundaries, indicators, ingest, publish, regions, site, sql_models
+from kindbelang.assets import (association, boundaries, indicator_parts, indicators, ingest, publish, regions, site,
+                               sql_models)
 from kindbelang.quality import build_checks
 from kindbelang.resources import CbsSource, Warehouse
 
@@ -15,8 +16,8 @@ monitor_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-assets = dg.load_assets_from_modules([ingest, regions, sql_models, indicators, publish, site, boundaries,
-                                      association])
+assets = dg.load_assets_from_modules([ingest, regions, sql_models, indicators, indicator_parts, publish, site,
+                                      boundaries, association])
 
 defs = dg.Definitions(
     assets=assets,

@@ -10,6 +10,8 @@ import yaml
 from kindbelang.catalog import catalog_table
 
 REGISTRY_FILE = Path(__file__).with_name("indicators.yaml")
+PUBLICATIONS_FILE = Path(__file__).with_name("publications.yaml")
+RVS_FILE = Path(__file__).with_name("rvs_advice.yaml")
 STATUSES = {"available", "proxy", "gap"}
 DIRECTIONS = {"lower_is_better", "higher_is_better", "neutral"}
 OUDERDOMEINEN = {"schulden_inkomen", "wonen", "ggz_gezondheid", "relaties_scheiding", "justitie"}
@@ -17,8 +19,77 @@ PUBLICATIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "publications"
 
 
 @cache
+def load_publications(path: Path = PUBLICATIONS_FILE) -> dict[str, dict]:
+    """Who published each curated figure: source_id -> {organisation, title, year, via}."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["publications"]
+
+
+@cache
+def load_populations(path: Path = REGISTRY_FILE) -> dict[str, dict]:
+    """The named populations (denominators) of indicators.yaml: id -> {title, age, note, editions}."""
+    populations = yaml.safe_load(path.read_text(encoding="utf-8"))["populations"]
+    for pid, population in populations.items():
+        for edition in population["editions"]:
+            if "table" in edition:
+                entry = catalog_table(edition["table"])
+                if edition["column"] not in entry.columns:
+                    raise ValueError(f"{path.name}: population {pid} reads {edition['column']}, not documented "
+                                     f"for {entry.id} in catalog.yaml")
+    return populations
+
+
+@cache
+def load_rvs_chapters(path: Path = RVS_FILE) -> dict[int, dict]:
+    """The chapters of the RVS advice Kinderen uit de knel as printed: number -> {heading, url}."""
+    return {c["chapter"]: c for c in yaml.safe_load(path.read_text(encoding="utf-8"))["chapters"]}
+
+
+PART_VALUES = {"published", "computed"}
+PART_NUMERATORS = {None, "published", "column", "derived"}
+
+
+def check_parts(ident: str, ind: dict, ids: set[str], path: Path) -> None:
+    """A declaration that cannot be built is an error in the registry, not a NULL in the marts."""
+    parts = ind.get("parts")
+    if parts is None:
+        if ind["status"] != "gap":
+            raise ValueError(f"{path.name}: {ident} has no parts: say how its value is made")
+        return
+    denominator, numerator = parts.get("denominator"), parts.get("numerator")
+    if parts.get("value") not in PART_VALUES or numerator not in PART_NUMERATORS:
+        raise ValueError(f"{path.name}: {ident}: parts.value or parts.numerator is not one of the known kinds")
+    if isinstance(denominator, dict):
+        if "population" in denominator and denominator["population"] not in load_populations(path):
+            raise ValueError(f"{path.name}: {ident} divides by unknown population {denominator['population']}")
+        if "indicator" in denominator and denominator["indicator"] not in ids:
+            raise ValueError(f"{path.name}: {ident} divides by unknown indicator {denominator['indicator']}")
+        if not {"population", "indicator", "missing"} & denominator.keys():
+            raise ValueError(f"{path.name}: {ident}: unknown kind of denominator {denominator}")
+    elif denominator not in (None, "column", "derived"):
+        raise ValueError(f"{path.name}: {ident}: unknown kind of denominator {denominator!r}")
+    if numerator == "derived" and denominator in (None, "derived"):
+        raise ValueError(f"{path.name}: {ident}: a derived numerator needs a denominator")
+    if denominator == "derived" and numerator != "column":
+        raise ValueError(f"{path.name}: {ident}: a derived denominator needs a numerator column")
+    if parts["value"] == "computed" and (numerator != "column" or denominator is None):
+        raise ValueError(f"{path.name}: {ident}: a computed value needs a numerator column and a denominator")
+    if denominator is not None and not isinstance(denominator, dict) or (
+            isinstance(denominator, dict) and "missing" not in denominator):
+        if not parts.get("scale"):
+            raise ValueError(f"{path.name}: {ident}: a rate needs a scale")
+    for source in ind.get("sources", []):
+        if "table" not in source:
+            continue
+        if numerator == "column" and parts["value"] == "published" and not source.get("numerator_column"):
+            raise ValueError(f"{path.name}: {ident}: source {source['table']} has no numerator_column")
+        if denominator == "column" and not source.get("denominator_column"):
+            raise ValueError(f"{path.name}: {ident}: source {source['table']} has no denominator_column")
+
+
+@cache
 def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict, ...]:
     indicators = yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]
+    ids = {ind["id"] for ind in indicators}
     seen = set()
     for ind in indicators:
         ident = ind["id"]
@@ -33,16 +104,24 @@ def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict, ...]:
             raise ValueError(f"{path.name}: {ident} is a gap but names sources")
         if ind["status"] != "gap" and not ind.get("sources"):
             raise ValueError(f"{path.name}: {ident} has no sources: give one or mark it a gap")
+        check_parts(ident, ind, ids, path)
+        unknown = set(ind.get("rvs_chapters", [])) - load_rvs_chapters().keys()
+        if unknown:
+            raise ValueError(f"{path.name}: {ident} names RVS chapters {sorted(unknown)}, not in {RVS_FILE.name}")
         for source in ind.get("sources", []):
             if "publication" in source:
                 files = list(PUBLICATIONS_DIR.glob(f"?_{source['publication']}__*.csv"))
                 if not files:
                     raise ValueError(f"{path.name}: {ident} reads publication {source['publication']}, "
                                      "not in data/publications/")
+                if source["publication"] not in load_publications():
+                    raise ValueError(f"{path.name}: {ident} reads publication {source['publication']}, "
+                                     f"not described in {PUBLICATIONS_FILE.name}")
                 continue
             if "table" in source:
                 entry = catalog_table(source["table"])  # raises for a table not in the catalog
-                if entry.columns and source["column"] not in entry.columns:
-                    raise ValueError(f"{path.name}: {ident} reads {source['column']}, not documented "
-                                     f"for {entry.id} in catalog.yaml")
+                for key in ("column", "numerator_column", "denominator_column"):
+                    if source.get(key) and entry.columns and source[key] not in entry.columns:
+                        raise ValueError(f"{path.name}: {ident} reads {source[key]}, not documented "
+                                         f"for {entry.id} in catalog.yaml")
     return tuple(indicators)

@@ -12,6 +12,10 @@
 -- boundary year are the sums of their gemeenten (marts.region_memberships of that year), with the same rule.
 -- Every gemeente (and region) of the boundary year has a row for every indicator and period from 2015 on;
 -- periods before the first crosswalk year are not harmonised.
+-- The rounding ranges (numerator_low/high, denominator_low/high) are summed the same way. An indicator without
+-- parts (its true denominator is not in the data, e.g. jeugdreclassering per 12-22-year-old) is harmonised only
+-- where nothing needs summing: a gemeente of the boundary year that is exactly one gemeente of the period
+-- (weight 1, not split) keeps CBS's published value; merged gemeenten and regions stay empty.
 WITH boundary AS (
     SELECT DISTINCT to_boundary_year AS boundary_year FROM staging.boundary_crosswalk
 ),
@@ -21,16 +25,21 @@ gemeente_parts AS (
     WHERE p.region_level = 'gemeente'
 ),
 periods AS (
-    SELECT DISTINCT indicator_id, period_key, year, period_type, period_number, scale, source_table, status,
-           source_modified
-    FROM gemeente_parts
-    WHERE year IN (SELECT from_year FROM staging.boundary_crosswalk)
+    SELECT DISTINCT p.indicator_id, p.period_key, p.year, p.period_type, p.period_number, p.scale, p.source_table,
+           p.status, p.source_modified, i.denominator_missing IS NOT NULL AS published_only
+    FROM gemeente_parts AS p
+    JOIN marts.indicators AS i USING (indicator_id)
+    WHERE p.year IN (SELECT from_year FROM staging.boundary_crosswalk)
 ),
 -- Every (period, source gemeente -> target gemeente) pair the crosswalk expects, with the source's parts if any.
 contributions AS (
     SELECT per.*, x.from_code, x.to_code, x.weight, x.is_split,
            p.numerator * x.weight AS numerator, p.denominator * x.weight AS denominator,
-           p.numerator IS NOT NULL AND (per.scale IS NULL OR p.denominator IS NOT NULL) AS complete
+           p.numerator_low * x.weight AS numerator_low, p.numerator_high * x.weight AS numerator_high,
+           p.denominator_low * x.weight AS denominator_low, p.denominator_high * x.weight AS denominator_high,
+           p.published_value, p.published_low, p.published_high, coalesce(p.published_above_100, FALSE) AS above_100,
+           CASE WHEN per.published_only THEN p.published_value IS NOT NULL AND x.weight = 1 AND NOT x.is_split
+                ELSE p.numerator IS NOT NULL AND (per.scale IS NULL OR p.denominator IS NOT NULL) END AS complete
     FROM periods AS per
     JOIN staging.boundary_crosswalk AS x ON x.from_year = per.year
     LEFT JOIN gemeente_parts AS p
@@ -39,8 +48,16 @@ contributions AS (
 ),
 gemeenten AS (
     SELECT indicator_id, period_key, year, period_type, period_number, scale, source_table, status,
-           source_modified, to_code AS gemeente_code,
-           bool_and(complete) AS complete, sum(numerator) AS numerator, sum(denominator) AS denominator
+           source_modified, published_only, to_code AS gemeente_code,
+           -- Without parts only a one-to-one gemeente can keep its published value.
+           bool_and(complete) AND (NOT bool_and(published_only) OR count(*) = 1) AS complete,
+           sum(numerator) AS numerator, sum(denominator) AS denominator,
+           sum(numerator_low) AS numerator_low, sum(numerator_high) AS numerator_high,
+           sum(denominator_low) AS denominator_low, sum(denominator_high) AS denominator_high,
+           CASE WHEN count(*) = 1 THEN any_value(published_value) END AS published_value,
+           CASE WHEN count(*) = 1 THEN any_value(published_low) END AS published_low,
+           CASE WHEN count(*) = 1 THEN any_value(published_high) END AS published_high,
+           bool_or(above_100) AS published_above_100
     FROM contributions
     GROUP BY ALL
 ),
@@ -57,8 +74,16 @@ regions AS (
 ),
 summed AS (
     SELECT indicator_id, region_code, period_key, year, period_type, period_number, scale, source_table, status,
-           source_modified, bool_and(complete) AS complete, sum(numerator) AS numerator,
-           sum(denominator) AS denominator
+           source_modified, published_only,
+           bool_and(complete) AND (NOT bool_and(published_only) OR bool_and(region_level(region_code) = 'gemeente'))
+               AS complete,
+           sum(numerator) AS numerator, sum(denominator) AS denominator,
+           sum(numerator_low) AS numerator_low, sum(numerator_high) AS numerator_high,
+           sum(denominator_low) AS denominator_low, sum(denominator_high) AS denominator_high,
+           CASE WHEN bool_and(region_level(region_code) = 'gemeente') THEN any_value(published_value) END AS published_value,
+           CASE WHEN bool_and(region_level(region_code) = 'gemeente') THEN any_value(published_low) END AS published_low,
+           CASE WHEN bool_and(region_level(region_code) = 'gemeente') THEN any_value(published_high) END AS published_high,
+           bool_or(published_above_100) AS published_above_100
     FROM regions
     GROUP BY ALL
 )
@@ -73,7 +98,15 @@ SELECT
     CASE WHEN s.complete THEN s.numerator END AS numerator,
     CASE WHEN s.complete AND s.scale IS NOT NULL THEN s.denominator END AS denominator,
     s.scale,
+    CASE WHEN s.complete THEN s.numerator_low END AS numerator_low,
+    CASE WHEN s.complete THEN s.numerator_high END AS numerator_high,
+    CASE WHEN s.complete AND s.scale IS NOT NULL THEN s.denominator_low END AS denominator_low,
+    CASE WHEN s.complete AND s.scale IS NOT NULL THEN s.denominator_high END AS denominator_high,
+    CASE WHEN s.complete THEN s.published_low END AS published_low,
+    CASE WHEN s.complete THEN s.published_high END AS published_high,
+    coalesce(s.published_above_100, FALSE) AS published_above_100,
     CASE WHEN NOT s.complete THEN NULL
+         WHEN s.published_only THEN s.published_value
          WHEN s.scale IS NULL THEN s.numerator
          ELSE s.numerator / nullif(s.denominator, 0) * s.scale END AS value,
     s.complete AS all_parts_present,

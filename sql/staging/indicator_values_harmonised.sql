@@ -5,7 +5,7 @@
 -- no value where any contributing gemeente's numerator is suppressed. Gemeente, jeugdregio, provincie and
 -- Nederland of the boundary year; every gemeente of the boundary year is present for every period from 2015.
 WITH registry AS (
-    SELECT indicator_id, any_value(unit) AS unit FROM marts.indicators WHERE status <> 'gap' GROUP BY ALL
+    SELECT indicator_id, unit FROM marts.indicators WHERE status <> 'gap'
 )
 SELECT
     h.indicator_id,
@@ -21,10 +21,18 @@ SELECT
     h.numerator,
     h.denominator,
     h.scale,
+    h.numerator_low, h.numerator_high, h.denominator_low, h.denominator_high,
+    h.published_low, h.published_high, h.published_above_100,
+    'omgerekend naar de indeling van ' || h.boundary_year || ': tellers en noemers opgeteld' AS derivation,
+    CAST(NULL AS VARCHAR) AS denominator_source,
     r.unit,
     h.status,
     'cbs' AS source_kind,
     h.source_table,
+    'CBS' AS source_organisation,
+    'Bron: CBS, ' || h.source_table || ' (bewerking kindbelang: omgerekend naar de gemeentelijke indeling van '
+        || h.boundary_year || ')' AS source_label,
+    CAST(NULL AS VARCHAR) AS source_note,
     CAST(NULL AS VARCHAR) AS source_url,
     CAST(NULL AS VARCHAR) AS published_wording,
     h.source_modified,

@@ -8,7 +8,10 @@
 --              literal wording (published_wording: 'bijna 485.000') and URL. Their period is the published
 --              text (period_label), not a CBS key; year is the first year in it.
 -- scale: value = numerator / denominator x scale (from marts.indicator_parts; NULL for counts and publications).
+-- *_low / *_high: the range the CBS rounding allows for the published value and each part (marts.indicator_parts).
 -- status is CBS's release status of the period; publications carry none ('onbekend', never guessed).
+-- source_organisation / source_label: who published the figure ('Bron: CBS, 85098NED'; 'Bron: Trimbos-instituut,
+-- ...'); caveat: the registry's caveat; source_note: the publication's own note on this figure (revisions, wording).
 WITH registry AS (
     SELECT indicator_id, unit, status AS registry_status, unnest(sources, recursive := true)
     FROM marts.indicators
@@ -27,20 +30,30 @@ youth_care AS (
         p.numerator,
         p.denominator,
         p.scale,
+        p.numerator_low, p.numerator_high, p.denominator_low, p.denominator_high,
+        -- Regions without parts (provincie, jeugdregio, ...): CBS's rounding of the cell itself.
+        coalesce(p.published_low, non_negative(u.value - u.half_step)) AS published_low,
+        coalesce(p.published_high, u.value + u.half_step) AS published_high,
+        coalesce(p.published_above_100, u.unit = '%' AND u.value > 100) AS published_above_100,
+        p.derivation, p.denominator_source,
         r.unit,
         u.status,
         'cbs' AS source_kind,
         u.source_table,
+        'CBS' AS source_organisation,
+        'Bron: CBS, ' || u.source_table AS source_label,
+        CAST(NULL AS VARCHAR) AS source_note,
         CAST(NULL AS VARCHAR) AS source_url,
         CAST(NULL AS VARCHAR) AS published_wording,
         u.source_modified
     FROM registry AS r
-    JOIN marts.youth_care_use AS u
+    JOIN (SELECT *, CASE unit WHEN '%' THEN 0.05 WHEN 'aantal' THEN 2.5 END AS half_step
+          FROM marts.youth_care_use) AS u
         ON u.source_table = r."table"
        AND u.column_key = r."column"
        AND (r.care_form IS NULL OR u.care_form = r.care_form)
     LEFT JOIN marts.indicator_parts AS p
-        ON p.family = 'jeugdzorg' AND p.indicator_id = r.indicator_id AND p.region_code = u.region_code
+        ON p.indicator_id = r.indicator_id AND p.region_code = u.region_code
        AND p.period_key = u.period_key AND p.source_table = u.source_table
 ),
 parental AS (
@@ -56,10 +69,15 @@ parental AS (
         p.numerator,
         p.denominator,
         p.scale,
+        p.numerator_low, p.numerator_high, p.denominator_low, p.denominator_high,
+        p.published_low, p.published_high, p.published_above_100, p.derivation, p.denominator_source,
         i.unit,
         p.status,
         'cbs' AS source_kind,
         p.source_table,
+        'CBS' AS source_organisation,
+        'Bron: CBS, ' || p.source_table AS source_label,
+        CAST(NULL AS VARCHAR) AS source_note,
         CAST(NULL AS VARCHAR) AS source_url,
         CAST(NULL AS VARCHAR) AS published_wording,
         p.source_modified
@@ -86,6 +104,13 @@ publication AS (
         'onbekend' AS status,
         'publicatie' AS source_kind,
         pub.source_id AS source_table,
+        pub.organisation AS source_organisation,
+        'Bron: ' || pub.organisation || ', ' || pub.publication_title || ' (' || pub.publication_year || ')'
+            || coalesce(', via ' || pub.via, '') AS source_label,
+        pub.note AS source_note,
+        CAST(NULL AS VARCHAR) AS derivation,
+        CAST(NULL AS VARCHAR) AS denominator_source,
+        FALSE AS published_above_100,
         pub.url AS source_url,
         -- The literal wording where the curated file quotes it ('bijna 485.000'), else the number as printed.
         coalesce(nullif(regexp_extract(pub.note, '''([^'']+)''', 1), ''), pub.value) AS published_wording,
@@ -102,7 +127,9 @@ SELECT
     CASE WHEN source_kind = 'publicatie' THEN period
          WHEN period_type = 'jaar' THEN CAST(year AS VARCHAR)
          ELSE year || ' ' || period_number || 'e ' || period_type END AS period_label,
-    year, period_type, period_number, value, numerator, denominator, scale, unit, status, source_kind, source_table,
+    year, period_type, period_number, value, numerator, denominator, scale, numerator_low, numerator_high,
+    denominator_low, denominator_high, published_low, published_high, published_above_100, derivation,
+    denominator_source, unit, status, source_kind, source_table, source_organisation, source_label, source_note,
     source_url, published_wording, source_modified, CAST(NULL AS INTEGER) AS boundary_year
 FROM (
     SELECT * FROM youth_care

@@ -83,13 +83,19 @@ def yearly_rates(parts: pl.DataFrame) -> pl.DataFrame:
     frame = parts.filter((pl.col("region_level") == "gemeente") & (pl.col("period_type") == "jaar"))
     wide = frame.pivot(on="indicator_id", index=["region_code", "year"], values="value",
                        aggregate_function="first")
-    youth = (frame.filter(pl.col("indicator_id") == "jeugdzorg_pct")
-             .select("region_code", "year", pl.col("denominator").alias("youth_population")))
-    counts = frame.filter(pl.col("indicator_id").is_in(list(OUTCOMES))).pivot(
-        on="indicator_id", index=["region_code", "year"], values="numerator", aggregate_function="first")
+    above_100 = frame.group_by("region_code", "year").agg(pl.col("published_above_100").any()
+                                                          .alias("published_above_100_any"))
+    wide = wide.join(above_100, on=["region_code", "year"], how="left")
+    # Each outcome on its own population: jeugdhulp and jeugdbescherming per inhabitant under 18.
+    outcomes = frame.filter(pl.col("indicator_id").is_in(list(OUTCOMES)))
+    counts = outcomes.pivot(on="indicator_id", index=["region_code", "year"], values="numerator",
+                            aggregate_function="first")
     counts = counts.rename({c: f"{c}__count" for c in counts.columns if c in OUTCOMES})
-    return wide.join(youth, on=["region_code", "year"], how="left").join(counts, on=["region_code", "year"],
-                                                                           how="left")
+    populations = outcomes.pivot(on="indicator_id", index=["region_code", "year"], values="denominator",
+                                 aggregate_function="first")
+    populations = populations.rename({c: f"{c}__population" for c in populations.columns if c in OUTCOMES})
+    return (wide.join(counts, on=["region_code", "year"], how="left")
+            .join(populations, on=["region_code", "year"], how="left"))
 
 
 def correlations(wide: pl.DataFrame) -> pl.DataFrame:
@@ -123,8 +129,13 @@ def expected_use(wide: pl.DataFrame) -> pl.DataFrame:
         for outcome, care_form in OUTCOMES.items():
             if outcome not in data.columns:
                 continue
+            population_column = f"{outcome}__population"
+            if population_column not in data.columns:
+                continue
             base = data.filter(pl.col(outcome).is_not_null() & pl.col(f"{outcome}__count").is_not_null()
-                               & (pl.col("youth_population") > 0))
+                               & (pl.col(population_column) > 0)
+                               # A share CBS published above 100% fits no count model.
+                               & ~pl.col("published_above_100_any").fill_null(False))
             predictors = [p for p in PARENTAL if p in base.columns
                           and base.height and base[p].is_not_null().sum() >= MIN_COVERAGE * base.height]
             if not predictors:
@@ -134,7 +145,7 @@ def expected_use(wide: pl.DataFrame) -> pl.DataFrame:
                 continue
             x = np.column_stack([np.ones(model.height), *[model[p].to_numpy() for p in predictors]])
             y = model[outcome].to_numpy() / 100
-            w = model["youth_population"].to_numpy()
+            w = model[population_column].to_numpy()
             sw = np.sqrt(w)
             beta, *_ = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)
             fitted = x @ beta

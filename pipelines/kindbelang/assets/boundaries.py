@@ -36,6 +36,7 @@ import shapely
 from shapely.geometry import shape
 
 from kindbelang.assets.regions import GEBIEDEN
+from kindbelang.registry import load_publications
 from kindbelang.resources import Warehouse, replace_table
 from kindbelang.settings import PROJECT_ROOT
 
@@ -199,9 +200,19 @@ def boundary_crosswalk(config: CrosswalkConfig, warehouse: Warehouse) -> dg.Mate
 
 
 def read_publications(folder: Path = PUBLICATIONS_DIR) -> pl.DataFrame:
+    """The curated figures, each row with the organisation and publication it comes from (publications.yaml)."""
     frames = [pl.read_csv(p, infer_schema=False).with_columns(pl.lit(p.name).alias("file"))
               for p in sorted(folder.glob("*.csv"))]
-    return pl.concat(frames, how="diagonal")
+    figures = pl.concat(frames, how="diagonal")
+    publishers = pl.DataFrame(
+        [{"source_id": key, "organisation": pub["organisation"], "publication_title": pub["title"],
+          "publication_year": pub["year"], "via": pub.get("via")} for key, pub in load_publications().items()],
+        schema={"source_id": pl.String, "organisation": pl.String, "publication_title": pl.String,
+                "publication_year": pl.Int64, "via": pl.String})
+    unknown = set(figures["source_id"]) - set(publishers["source_id"])
+    if unknown:
+        raise ValueError(f"publications.yaml does not say who published {', '.join(sorted(unknown))}")
+    return figures.join(publishers, on="source_id", how="left")
 
 
 @dg.asset(

@@ -15,14 +15,16 @@ import dagster as dg
 import duckdb
 
 from kindbelang.assets.association import association
+from kindbelang.assets.indicator_parts import indicator_parts
 from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
 
 PUBLISHED_DB = "kindbelang.duckdb"
 DICTIONARY = "gegevenswoordenboek.md"
-# Every mart, whichever kind of asset builds it: SQL models, the registry and the Polars association marts.
+# Every mart, whichever kind of asset builds it: SQL models, the registry, the generated indicator parts and the
+# Polars association marts.
 MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")}
-                   | {tuple(key.path) for key in association.keys})
+                   | {tuple(indicator_parts.key.path)} | {tuple(key.path) for key in association.keys})
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
@@ -41,7 +43,8 @@ def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
     """Markdown of every published mart and column with its Dutch description (from COMMENT ON)."""
     lines = ["# Gegevenswoordenboek kindbelang", "",
              "Alle tabellen in het schema `marts` van de gepubliceerde database, met hun kolommen. "
-             "Bron van de cijfers: CBS (tabelnummer per rij in `source_table`).", ""]
+             "Bron van de cijfers: per rij in `source_label` ('Bron: CBS, <tabel>' of de organisatie en publicatie "
+             "van een gepubliceerd cijfer), met de kanttekening in `caveat`.", ""]
     tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
                          "ORDER BY table_name").fetchall()
     for table, comment in tables:
