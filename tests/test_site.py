@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from kindbelang.dashboard.builder import PAGES
-from kindbelang.dashboard.formatting import esc, nl_number, script_json, write_csv
+from kindbelang.dashboard.formatting import (
+    csv_cell, display_cell, esc, figure_text, nl_number, period_label, script_json, with_unit, write_csv,
+)
 from kindbelang.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,6 +54,24 @@ def test_labels_from_data_are_escaped():
     assert esc("<b>Bergen (NH.)</b> & co") == "&lt;b&gt;Bergen (NH.)&lt;/b&gt; &amp; co"
     assert "</script>" not in script_json({"name": "</script><script>alert(1)</script>"})
     assert nl_number(12345.678, "aantal") == "12.346" and nl_number(9.25, "%") == "9,2"
+
+
+def test_numbers_print_with_their_unit_and_published_wording():
+    # counts never get decimals, whatever follows 'aantal'; the unit is always printed
+    assert nl_number(900000.0, "aantal kinderen") == "900.000"
+    assert with_unit(900000.0, "aantal kinderen") == "900.000 kinderen"
+    assert with_unit(186.4, "x 1 000 kinderen") == "186,4 x 1 000 kinderen"
+    assert with_unit(3.25, "per 1 000 inwoners") == "3,2 per 1 000 inwoners"
+    assert with_unit(12.3, "%") == "12,3%" and with_unit(None, "%") == "geen cijfer"
+    # a publication's own wording is the figure; a wording that is only the number in machine form is not
+    assert figure_text(485000.0, "aantal", "bijna 485.000") == "bijna 485.000"
+    assert figure_text(49000.0, "aantal kinderen", "bijna 49 duizend") == "bijna 49 duizend kinderen"
+    assert figure_text(186.4, "x 1 000 kinderen", "186.4") == "186,4 x 1 000 kinderen"
+    assert figure_text(900000.0, "aantal kinderen", "900000") == "900.000 kinderen"
+    assert period_label("2016HJ02") == "2016 2e halfjaar" and period_label("2011-12-31") == "31-12-2011"
+    # nothing the reader sees says None, nan or True
+    assert display_cell(None) == display_cell(float("nan")) == "–"
+    assert display_cell(True) == csv_cell(True) == "ja" and display_cell([3, 6]) == "3, 6"
 
 
 # ------------------------------------------------------------------------------------------- the site
@@ -161,7 +182,7 @@ def test_map_draws_real_boundaries(visit):
     drawn = page.evaluate("document.querySelectorAll('#kaart .choroplethlocation').length")
     assert drawn >= 340, f"only {drawn} gemeenten drawn"
     attribution = page.locator(".attribution").first.inner_text()
-    assert "Bron: CBS, Kadaster (PDOK)" in attribution and re.search(r"\b20\d\d\b", attribution)
+    assert "Kaartgrenzen: CBS en Kadaster (PDOK)" in attribution and re.search(r"\b20\d\d\b", attribution)
 
 
 def chart_traces(page, div_id: str) -> list[dict]:
@@ -211,14 +232,17 @@ def test_gemeente_selector_changes_chart_and_csv_matches(visit):
         chart_values = [None if y is None else float(y) for y in trace["y"]]
         assert csv_values == pytest.approx(chart_values, nan_ok=True), f"CSV column {header[3 + k]} differs"
     # The gemeente's 95% interval: the error bars of its line are the CSV's interval columns.
-    assert header[-2].endswith("95%-interval ondergrens") and header[-1].endswith("95%-interval bovengrens")
+    low = next(i for i, h in enumerate(header) if h.endswith("95%-interval ondergrens"))
+    assert header[low + 1].endswith("95%-interval bovengrens")
+    assert header[-3:] == ["boven_100_gepubliceerd", "bron", "kanttekening"]
     bars = page.evaluate("(e => e ? {up: Array.from(e.array), down: Array.from(e.arrayminus)} : null)"
                          "(document.getElementById('profiel').data[0].error_y)")
     checked = 0
     for row, y, up, down in zip(shown, after[0]["y"], bars["up"], bars["down"]):
-        if row[-2] and y is not None:
-            assert dutch(row[-2]) == pytest.approx(y - down, abs=1e-6) and dutch(row[-1]) == pytest.approx(y + up, abs=1e-6)
-            assert dutch(row[-2]) <= y <= dutch(row[-1])
+        lo, hi = dutch(row[low]), dutch(row[low + 1])
+        if lo is not None and y is not None:
+            assert lo == pytest.approx(y - down, abs=1e-6) and hi == pytest.approx(y + up, abs=1e-6)
+            assert lo <= y <= hi
             checked += 1
     assert checked > 0, "the default indicator is a rate: its gemeente values carry an interval"
 
@@ -339,17 +363,28 @@ def test_verantwoording_data_dictionary(visit, published, site_dir):
 
 
 def test_footer_cites_cbs_tables_and_publications_separately(visit, published):
-    publications = {t for (t,) in published.execute(
-        "SELECT DISTINCT source_table FROM marts.indicator_values WHERE source_kind = 'publicatie'").fetchall()}
-    assert publications
+    """The footer lists the CBS tables, and apart from them every publication a figure on the site comes from,
+    under its own organisation and title: never a publication as 'Bron: CBS', never a raw publication key."""
+    publications = published.execute(
+        "SELECT DISTINCT p.source_id, p.organisation, p.publication_title FROM raw.publications AS p "
+        "WHERE p.source_id IN (SELECT source_table FROM marts.indicator_values WHERE source_kind = 'publicatie' "
+        "UNION SELECT source FROM marts.linkage_national)").fetchall()
+    assert {org for _i, org, _t in publications} >= {"CBS", "Trimbos-instituut",
+                                                     "Raad voor Volksgezondheid & Samenleving (RVS)"}
     for filename in ("index.html", "verantwoording.html"):
         page = visit(filename).page
+        footer = page.locator("footer").inner_text()
+        assert "Bron:" not in footer
         cbs = page.locator("footer .bron-cbs").inner_text()
         ids = re.findall(r"[\w-]+", cbs.split("tabellen", 1)[1])
         assert ids and all(re.fullmatch(r"\d+[A-Z]*NED", i) for i in ids), cbs
         cited = page.locator("footer .publicaties").inner_text()
         assert cited.startswith("Publicaties: ")
-        assert set(re.findall(r"[\w-]+", cited.removeprefix("Publicaties: "))) == publications
+        groups = {g.split(": ", 1)[0]: g.split(": ", 1)[1]
+                  for g in page.locator("footer .publicaties-organisatie").all_inner_texts()}
+        for source_id, organisation, title in publications:
+            assert title in groups[organisation], (organisation, title)
+            assert source_id not in cited
 
 
 def test_funnel_flags_exactly_what_the_mart_flags(site_dir, published):
@@ -432,3 +467,285 @@ def test_text_contrast_meets_wcag_aa(visit, filename):
     page = visit(filename).page
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert page.evaluate(CONTRAST_JS) == []
+
+
+# ------------------------------------------------------------------------ sources, caveats and exact figures
+
+# Every 'Bron:' line on a page is an element of class `bron` that says which figures it stands for: data-indicators
+# (marts.indicators ids), data-publications (raw.publications ids) or data-tables (CBS table ids).
+SOURCE_LINES_JS = """() => Array.from(document.querySelectorAll('main .bron'))
+  .filter(e => e.getClientRects().length > 0)
+  .map(e => ({text: e.innerText.trim(), indicators: e.dataset.indicators || '',
+              publications: e.dataset.publications || '', tables: e.dataset.tables || ''}))"""
+RAW_TEXT = re.compile(r"\b(None|nan|NaN|null|undefined|True|False)\b")
+RAW_KEYS = ("gap_note", "status_note", "rvs_recommendation", "Alle cijfers: Bron: CBS")
+
+
+@pytest.fixture(scope="session")
+def sources_in_marts(published) -> dict:
+    """What the marts say about where figures come from: per indicator its source labels (of its figures and
+    of the indicator as a whole), per publication its organisation and title, and the caveats."""
+    labels = {}
+    for ind, label in published.execute(
+            "SELECT DISTINCT indicator_id, source_label FROM marts.indicator_values WHERE source_label IS NOT NULL "
+            "UNION SELECT indicator_id, source_label FROM marts.indicators WHERE source_label IS NOT NULL").fetchall():
+        labels.setdefault(ind, set()).add(label.removeprefix("Bron: "))
+    publications = {i: (org, title) for i, org, title in published.execute(
+        "SELECT DISTINCT source_id, organisation, publication_title FROM raw.publications").fetchall()}
+    caveats = dict(published.execute("SELECT indicator_id, caveat FROM marts.indicators").fetchall())
+    return {"labels": labels, "publications": publications, "caveats": caveats}
+
+
+def check_source_line(line: dict, marts: dict) -> set[str]:
+    """A 'Bron:' line names the source of each figure it stands for as the marts have it (organisation and table
+    or publication), and begins with the right organisation: 'Bron: CBS' only for CBS figures. Returns the
+    indicators it stands for."""
+    text = line["text"]
+    assert text.startswith("Bron: "), text
+    indicators, publications, tables = (set(line[k].split()) for k in ("indicators", "publications", "tables"))
+    assert indicators or publications or tables, f"a 'Bron:' line that does not say for which figure: {text}"
+    parts = []
+    for ind in indicators:
+        assert ind in marts["labels"], f"{text}: {ind} has no source in the marts"
+        matched = [label for label in marts["labels"][ind] if label in text]
+        assert matched, f"{text} is not a source of {ind}"
+        parts += matched
+    for pub in publications:
+        org, title = marts["publications"][pub]
+        assert f"{org}, {title}" in text, text
+        parts.append(f"{org}, {title}")
+    for table in tables:
+        assert re.fullmatch(r"\d+[A-Z]*NED", table), table
+        assert f"CBS, {table}" in text, text
+        parts.append(f"CBS, {table}")
+    assert any(text.removeprefix("Bron: ").startswith(p) for p in parts), f"{text}: another organisation first"
+    return indicators
+
+
+@pytest.mark.parametrize("filename", PAGE_FILES)
+def test_every_source_line_is_the_figures_own_and_its_caveat_is_shown(visit, sources_in_marts, filename):
+    """On every page: each 'Bron:' line next to a figure is that figure's source in the marts (a Trimbos figure
+    says Trimbos-instituut, an RVS figure the RVS, never 'Bron: CBS'); there is no 'Bron:' line outside them;
+    the caveat of every indicator shown stands on the page; no raw value or registry key reaches the reader."""
+    page = visit(filename).page
+    text = page.evaluate("document.querySelector('main').innerText")
+    html = page.content()
+    assert not RAW_TEXT.findall(text), RAW_TEXT.findall(text)[:5]
+    for key in RAW_KEYS:
+        assert key not in html, f"{filename} contains {key!r}"
+    lines = page.evaluate(SOURCE_LINES_JS)
+    shown = set()
+    for line in lines:
+        shown |= check_source_line(line, sources_in_marts)
+    # the data dictionary quotes the marts' column comments as they are
+    dictionary = sum(t.count("Bron:") for t in page.locator(".woordenboek").all_inner_texts())
+    assert text.count("Bron:") - dictionary == sum(line["text"].count("Bron:") for line in lines), \
+        f"{filename}: a 'Bron:' line that is not a figure's source line"
+    for ind in shown:
+        caveat = sources_in_marts["caveats"].get(ind)
+        if caveat:
+            assert caveat in text, f"{filename}: caveat of {ind} not shown"
+    if filename != "nieuw.html":
+        assert shown, f"{filename} shows no sourced figure"
+
+
+def card(page, indicator_id: str):
+    return page.locator(f".card[data-indicator='{indicator_id}']")
+
+
+def test_publication_cards_show_publication_source_and_wording(visit, published):
+    """The Overzicht card of a publication figure: its literal wording as the figure, its own organisation as
+    the source (Trimbos, RVS), its caveat; a count never has decimals and a unit is always printed."""
+    page = visit("index.html").page
+    latest = published.execute(
+        "SELECT indicator_id, value, unit, published_wording, source_label, source_organisation, caveat "
+        "FROM marts.indicator_values WHERE region_code = 'NL01' AND source_kind = 'publicatie' "
+        "AND boundary_year IS NULL AND value IS NOT NULL "
+        "QUALIFY period = max(period) OVER (PARTITION BY indicator_id)").fetchall()
+    by_id = {r[0]: r for r in latest}
+    assert by_id["kinderen_problematische_schulden_nl"][5] == "Raad voor Volksgezondheid & Samenleving (RVS)"
+    assert by_id["kinderen_ouder_psychische_aandoening_nl"][5] == "Trimbos-instituut"
+    for ind, value, unit, wording, label, org, caveat in latest:
+        c = card(page, ind)
+        assert c.count() == 1, ind
+        assert c.locator(".value").inner_text().startswith(figure_text(value, unit, wording)), ind
+        bron = c.locator(".bron").inner_text()
+        assert bron == label and org in bron, (ind, bron)
+        if org != "CBS":
+            assert not bron.startswith("Bron: CBS")
+        if caveat:
+            assert caveat in c.inner_text()
+    assert card(page, "kinderen_problematische_schulden_nl").locator(".value").inner_text().startswith("bijna 485.000")
+    assert card(page, "kinderen_opvang_nl").locator(".value").inner_text().startswith("bijna 5.000")
+    assert card(page, "kinderen_ouder_psychische_aandoening_nl").locator(".value").inner_text().startswith(
+        "900.000 kinderen")
+    (bijstand,) = published.execute(
+        "SELECT value FROM marts.indicator_values WHERE indicator_id = 'kinderen_bijstand_nl' "
+        "AND region_code = 'NL01' ORDER BY period DESC LIMIT 1").fetchone()
+    assert card(page, "kinderen_bijstand_nl").locator(".value").inner_text().startswith(
+        f"{nl_number(bijstand, 'x 1 000 kinderen')} x 1 000 kinderen")
+    # counts: Dutch thousands separator, no decimals, on every card
+    units = dict(published.execute("SELECT indicator_id, unit FROM marts.indicators").fetchall())
+    for i in range(page.locator(".card").count()):
+        c = page.locator(".card").nth(i)
+        ind = c.get_attribute("data-indicator")
+        if units[ind] == "aantal" or units[ind].startswith("aantal "):
+            assert not re.search(r"\d,\d", c.locator(".value").inner_text()), c.locator(".value").inner_text()
+
+
+def test_unit_is_printed_with_kinderen_bijstand_nl(visit, published):
+    """'x 1 000' stands with every figure of the series, on the card, in its table and on the axis."""
+    rows = published.execute("SELECT period, value FROM marts.indicator_values WHERE indicator_id = "
+                             "'kinderen_bijstand_nl' AND region_code = 'NL01' ORDER BY period").fetchall()
+    assert rows
+    page = visit("themas.html").page
+    cells = {c[1]: c for c in table_cells(page, "thema-kinderen_bijstand_nl-tabel")}
+    for period, value in rows:
+        row = cells[period_label(period)]
+        assert row[2] == nl_number(value, "x 1 000 kinderen") and row[3] == "x 1 000 kinderen", row
+    axis = page.locator("#thema-kinderen_bijstand_nl .ytitle").text_content()
+    assert axis == "x 1 000 kinderen"
+
+
+def test_poverty_series_with_its_revision_notes(visit, published):
+    """kinderen_laag_inkomen_nl, a series of separate publications: every figure with its own publication and
+    its note on revisions, the caveat beside the chart, and the change between two editions not computed."""
+    rows = published.execute(
+        "SELECT period, value, source_label, source_note FROM marts.indicator_values "
+        "WHERE indicator_id = 'kinderen_laag_inkomen_nl' AND region_code = 'NL01' ORDER BY period").fetchall()
+    (caveat,) = published.execute(
+        "SELECT caveat FROM marts.indicators WHERE indicator_id = 'kinderen_laag_inkomen_nl'").fetchone()
+    assert len(rows) > 2 and caveat
+    page = visit("themas.html").page
+    traces = chart_traces(page, "thema-kinderen_laag_inkomen_nl")
+    assert traces[0]["x"] == [period_label(p) for p, *_ in rows]
+    assert traces[0]["y"] == pytest.approx([v for _p, v, *_ in rows])
+    cells = table_cells(page, "thema-kinderen_laag_inkomen_nl-tabel")
+    for (period, value, label, note), cell in zip(rows, cells):
+        assert cell[1] == period_label(period) and cell[2] == nl_number(value, "aantal kinderen")
+        assert cell[-1] == label and (note is None or note in cell)
+    block = page.locator(".chart-block", has=page.locator("#thema-kinderen_laag_inkomen_nl"))
+    assert caveat in block.inner_text()
+    index = visit("index.html").page
+    assert "andere publicatie" in card(index, "kinderen_laag_inkomen_nl").inner_text()
+
+
+@pytest.fixture(scope="session")
+def site_csvs(site_dir) -> dict[str, tuple[list[str], list[dict]]]:
+    """Every CSV of the site: its header and rows."""
+    out = {}
+    for path in sorted((site_dir / "data").rglob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter=";")
+            rows = list(reader)
+            out[path.relative_to(site_dir).as_posix()] = (reader.fieldnames, rows)
+    return out
+
+
+def test_csv_exports_carry_source_caveat_and_above_100_flag(site_dir, site_csvs, published):
+    """Every CSV of figures has, per row, its `bron` and `kanttekening`; CSVs of indicator values flag what CBS
+    published above 100% (`boven_100_gepubliceerd`), exactly the rows the mart flags."""
+    csvs = {name: header_rows for name, header_rows in site_csvs.items() if name != "data/gegevenswoordenboek.csv"}
+    assert len(csvs) > 50
+    figure_csvs = {name: rows for name, (_header, rows) in csvs.items()}
+    for name, (header, rows) in csvs.items():
+        assert header[-2:] == ["bron", "kanttekening"], name
+        for r in rows:
+            assert r["bron"].startswith("Bron: "), (name, r)
+    value_csvs = [n for n in figure_csvs if re.match(r"data/(kaart/|gemeenteprofiel/|thema-|overzicht-|regio-)", n)]
+    assert value_csvs
+    for name in value_csvs:
+        assert all(r["boven_100_gepubliceerd"] in ("ja", "nee") for r in figure_csvs[name]), name
+    # the map: per selection exactly the gemeenten the mart flags
+    page = (site_dir / "kaart.html").read_text(encoding="utf-8")
+    series = json.loads(re.search(r'id="kaart-data">(.*?)</script>', page, re.S)[1])["series"]
+    flagged = {}
+    for ind, period, code, byear in published.execute(
+            "SELECT indicator_id, period, region_code, boundary_year FROM marts.indicator_values "
+            "WHERE region_level = 'gemeente' AND published_above_100").fetchall():
+        flagged.setdefault((ind, period, byear), set()).add(code)
+    assert flagged, "the snapshot has values CBS published above 100%"
+    checked = 0
+    for s in series:
+        byear = int(s["key"].rsplit("-h", 1)[1]) if "-h" in s["key"] else None
+        expected = flagged.get((s["indicator"], s["period"], byear), set())
+        assert {r["code"] for r in figure_csvs[s["csv"]] if r["boven_100_gepubliceerd"] == "ja"} == expected, s["key"]
+        assert set(s["above100"]) == expected
+        checked += bool(expected)
+    assert checked
+    # the gemeenteprofiel (its yearly figures)
+    for (ind, period, byear), codes in flagged.items():
+        if byear is not None or not period.endswith("JJ00"):
+            continue
+        (title,) = published.execute("SELECT title FROM marts.indicators WHERE indicator_id = ?", [ind]).fetchone()
+        for code in codes:
+            rows = [r for r in figure_csvs.get(f"data/gemeenteprofiel/{code}.csv", [])
+                    if r["indicator"] == title and r["periode"] == period_label(period)]
+            assert rows and all(r["boven_100_gepubliceerd"] == "ja" for r in rows), (ind, code, period)
+
+
+def test_map_flags_values_published_above_100(visit):
+    page = visit("kaart.html").page
+    series = json.loads(page.locator("#kaart-data").text_content())["series"]
+    s = next(s for s in series if s["above100"])
+    page.locator("#kaart-indicator").select_option(s["indicator"])
+    page.locator("#kaart-periode").select_option(s["key"])
+    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('href') === '{s['csv']}'")
+    assert page.locator("#kaart-boven-100").is_visible()
+    assert "boven 100%" in page.locator("#kaart-boven-100").inner_text()
+    flagged_cells = [c for c in table_cells(page, "kaart-tabel") if "(boven 100% gepubliceerd)" in c[2]]
+    assert {c[1] for c in flagged_cells} == set(s["above100"])
+    assert page.locator("#kaart-bron").get_attribute("data-indicators") == s["indicator"]
+
+
+@pytest.mark.parametrize("filename,selector", [("kaart.html", "#kaart-indicator"),
+                                               ("gemeenteprofiel.html", "#profiel-indicator")])
+def test_each_selected_indicator_shows_its_source_and_caveat(visit, sources_in_marts, filename, selector):
+    """The map and the gemeenteprofiel are drawn in the browser: for every indicator one can choose, the source
+    line and the caveat below the chart are that indicator's."""
+    page = visit(filename).page
+    prefix = selector.split("-")[0]
+    for value in page.locator(f"{selector} option").evaluate_all("os => os.map(o => o.value)"):
+        page.locator(selector).select_option(value)
+        page.wait_for_function(f"document.querySelector('{prefix}-bron').dataset.indicators === '{value}'")
+        for line in page.evaluate(SOURCE_LINES_JS):
+            check_source_line(line, sources_in_marts)
+        caveat = sources_in_marts["caveats"].get(value)
+        shown = page.locator(f"{prefix}-kanttekening")
+        if caveat:
+            assert shown.is_visible() and caveat in shown.inner_text(), value
+        else:
+            assert not shown.is_visible()
+
+
+def test_rvs_chapters_and_caveats_on_blind_spots_and_verantwoording(visit, published):
+    """Blinde vlekken and Verantwoording print, in Dutch, why a subject cannot be followed (the caveat) and the
+    chapter of the RVS advice it belongs to (rvs_chapter_headings), not registry keys."""
+    indicators = published.execute(
+        "SELECT indicator_id, status, caveat, rvs_chapter_headings, denominator_missing FROM marts.indicators"
+    ).fetchall()
+    gaps = visit("blinde-vlekken.html").page
+    for ind, status, caveat, headings, _missing in indicators:
+        if status not in ("gap", "proxy"):
+            continue
+        row = gaps.locator(f"[data-indicator='{ind}']")
+        assert row.count() == 1, ind
+        text = row.inner_text()
+        if caveat:
+            assert caveat in text
+        if headings:
+            assert headings in text
+    page = visit("verantwoording.html").page
+    for ind, _status, caveat, headings, missing in indicators:
+        section = page.locator(f"section[data-indicator='{ind}']").inner_text()
+        for value in (caveat, headings, missing):
+            if value:
+                assert value in section, (ind, value)
+    # the RVS link of a linkage figure stands beside the section of the advice it comes from
+    themas = visit("themas.html").page
+    sections = published.execute("SELECT source_section, source_url FROM marts.linkage_national "
+                                 "WHERE source_url LIKE '%raadrvs%'").fetchall()
+    assert sections
+    for section, url in sections:
+        rows = themas.locator("tbody tr", has=themas.locator(f"a[href='{url}']"))
+        assert any(section in rows.nth(i).inner_text() for i in range(rows.count())), section

@@ -11,11 +11,25 @@
     return String(s == null ? "" : s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   }
-  function fmt(v, unit) {
+  // f: {decimals, suffix} from the pipeline (formatting.js_number_format), so numbers read as on the other pages.
+  function fmt(v, f) {
     if (v === null || v === undefined) return "–";
-    return v.toLocaleString("nl-NL", { maximumFractionDigits: unit === "aantal" ? 0 : 2, useGrouping: unit === "aantal" });
+    return v.toLocaleString("nl-NL", { minimumFractionDigits: f.decimals, maximumFractionDigits: f.decimals });
   }
-  function withUnit(v, unit) { return v === null || v === undefined ? "geen cijfer" : fmt(v, unit) + (unit === "%" ? "%" : ""); }
+  function withUnit(v, f) { return v === null || v === undefined ? "geen cijfer" : fmt(v, f) + f.suffix; }
+  function cellText(v, f) { return v === null || v === undefined ? "–" : fmt(v, f) + f.suffix; }
+  // A figure's source, caveat and the note on values CBS published above 100%, below a chart drawn here.
+  function showSource(prefix, indicator, source, caveat, aboveNote) {
+    var bron = document.getElementById(prefix + "-bron");
+    bron.textContent = source;
+    bron.setAttribute("data-indicators", indicator);
+    var kt = document.getElementById(prefix + "-kanttekening");
+    kt.textContent = caveat ? "Kanttekening: " + caveat : "";
+    kt.hidden = !caveat;
+    var above = document.getElementById(prefix + "-boven-100");
+    above.textContent = aboveNote || "";
+    above.hidden = !aboveNote;
+  }
   function plotted(p) {
     return p.then(function (gd) {
       window.kbCharts += 1;
@@ -23,7 +37,8 @@
       return gd;
     });
   }
-  function fillTable(table, header, rows) {
+  // rows: arrays of cell texts; with `indicator`, the last cell of each row is its 'Bron:' cell.
+  function fillTable(table, header, rows, indicator) {
     var thead = table.tHead, tbody = table.tBodies[0];
     if (header) {
       thead.textContent = "";
@@ -37,6 +52,10 @@
         var c = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) c.scope = "row";
         c.textContent = cell;
+        if (indicator && i === row.length - 1 && cell !== "–") {
+          c.className = "bron";
+          c.setAttribute("data-indicators", indicator);
+        }
         tr.appendChild(c);
       });
     });
@@ -81,20 +100,24 @@
       var minV = Math.min.apply(null, known), maxV = Math.max.apply(null, known);
       var lo = s.values.indexOf(minV), hi = s.values.indexOf(maxV);
       document.getElementById("kaart-alt").textContent = "Kaart van " + s.values.length + " gemeenten (" + s.boundaryNote +
-        "). " + known.length + " met een cijfer, van " + withUnit(minV, s.unit) + " (" + s.names[lo] + ") tot " +
-        withUnit(maxV, s.unit) + " (" + s.names[hi] + "). De tabel ernaast geeft alle waarden.";
+        "). " + known.length + " met een cijfer, van " + withUnit(minV, s.format) + " (" + s.names[lo] + ") tot " +
+        withUnit(maxV, s.format) + " (" + s.names[hi] + "). De tabel ernaast geeft alle waarden.";
+      var flagged = function (i) { return s.above100.indexOf(s.codes[i]) >= 0; };
+      showSource("kaart", s.indicator, s.source, s.caveat, s.above100.length ? mapData.aboveNote : "");
       fillTable(document.getElementById("kaart-tabel"), null, s.names.map(function (n, i) {
-        return [n, s.codes[i], fmt(s.values[i], s.unit)];
-      }));
+        return [n, s.codes[i], cellText(s.values[i], s.format) + (flagged(i) ? " (boven 100% gepubliceerd)" : ""),
+                s.source];
+      }), s.indicator);
       var missing = s.codes.filter(function (c, i) { return s.values[i] === null; });
       var traces = [{
         type: "choropleth", geojson: window.KB_GEO[s.geoYear], featureidkey: "properties.statcode",
         locations: s.codes.filter(function (c, i) { return s.values[i] !== null; }),
         z: known, text: s.names.filter(function (c, i) { return s.values[i] !== null; }).map(esc),
+        customdata: s.values.filter(function (v) { return v !== null; }).map(function (v) { return withUnit(v, s.format); }),
         colorscale: [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]],
         marker: { line: { color: "#4a4a4a", width: 0.3 } },
-        colorbar: { title: { text: s.unit === "%" ? "%" : "aantal" }, separatethousands: true },
-        hovertemplate: "%{text}: %{z}<extra></extra>", name: "gemeenten"
+        colorbar: { title: { text: s.unit === "%" ? "%" : s.unit }, separatethousands: true, exponentformat: "none" },
+        hovertemplate: "%{text}: %{customdata}<extra></extra>", name: "gemeenten"
       }];
       if (missing.length) {
         traces.push({
@@ -137,7 +160,8 @@
         var trace = {
           type: "scatter", mode: "lines+markers", x: ind.labels, y: vals, name: esc(r[1]),
           line: { color: PALETTE[k], dash: dashes[k], width: k === 0 ? 3 : 2 },
-          hovertemplate: "%{x}: %{y}<extra>" + esc(r[1]) + "</extra>", meta: r[0]
+          customdata: vals.map(function (v) { return withUnit(v, ind.format); }),
+          hovertemplate: "%{x}: %{customdata}<extra>" + esc(r[1]) + "</extra>", meta: r[0]
         };
         if (k === 0) {  // the gemeente's own rate with its 95% interval: wide for a small gemeente
           trace.error_y = { type: "data", symmetric: false, color: PALETTE[0], thickness: 1.5, width: 4,
@@ -148,6 +172,8 @@
       });
       var title = ind.title + ": " + g.name;
       document.getElementById("profiel-titel").textContent = title;
+      var flagged = ind.above100[g.code] || [];
+      showSource("profiel", ind.id, ind.source, ind.caveat, flagged.length ? prof.aboveNote : "");
       document.getElementById("profiel-csv").setAttribute("href", g.csv);
       var own = ind.values[g.code] || [];
       var lastI = -1;
@@ -156,21 +182,27 @@
       document.getElementById("profiel-alt").textContent = "Lijndiagram van " + ind.title + " voor " + g.name +
         ", " + g.jeugdregio[1] + " (jeugdregio), " + g.provincie[1] + " (provincie), " + g.size[1] + " en Nederland, " +
         ind.labels[0] + " tot " + ind.labels[ind.labels.length - 1] + ". " +
-        (lastI >= 0 ? "In " + ind.labels[lastI] + ": " + g.name + " " + withUnit(own[lastI], ind.unit) +
-          ", Nederland " + withUnit(nl[lastI], ind.unit) + "." : g.name + " heeft geen cijfers voor deze indicator.") +
+        (lastI >= 0 ? "In " + ind.labels[lastI] + ": " + g.name + " " + withUnit(own[lastI], ind.format) +
+          ", Nederland " + withUnit(nl[lastI], ind.format) + "." : g.name + " heeft geen cijfers voor deze indicator.") +
         (bounds.some(function (b) { return b; }) ? " Foutbalken bij " + g.name + ": 95%-interval." : "");
+      // an interval is at least as wide as CBS's rounding: one decimal more than the figure shows it
+      var interval = { decimals: ind.format.decimals + 1, suffix: "" };
       fillTable(document.getElementById("profiel-tabel"),
-        ["periode"].concat(regions.map(function (r) { return r[1]; }), [g.name + ": 95%-interval"]),
+        ["periode"].concat(regions.map(function (r) { return r[1]; }), [g.name + ": 95%-interval", "bron"]),
         ind.labels.map(function (l, i) {
-          return [l].concat(regions.map(function (r) { var v = ind.values[r[0]]; return fmt(v ? v[i] : null, ind.unit); }),
-            [bounds[i] ? fmt(bounds[i][0], ind.unit) + " tot " + fmt(bounds[i][1], ind.unit) : "–"]);
-        }));
+          return [l].concat(regions.map(function (r, k) {
+            var v = ind.values[r[0]], text = cellText(v ? v[i] : null, ind.format);
+            return k === 0 && flagged.indexOf(i) >= 0 ? text + " (boven 100% gepubliceerd)" : text;
+          }), [bounds[i] ? fmt(bounds[i][0], interval) + " tot " + fmt(bounds[i][1], interval) : "–",
+               ind.periodSources[i] || "–"]);
+        }), ind.id);
       var layout = {
         font: FONT, separators: ",.", paper_bgcolor: "#fff", plot_bgcolor: "#fff", height: 460,
         margin: { l: 60, r: 20, t: 20, b: 80 }, legend: { orientation: "h", y: -0.2 },
         xaxis: { gridcolor: "#d9d9d9", linecolor: "#595959" },
-        yaxis: { gridcolor: "#d9d9d9", linecolor: "#595959", rangemode: "tozero",
-                 title: { text: ind.unit === "%" ? "procent" : "aantal" } }
+        yaxis: { gridcolor: "#d9d9d9", linecolor: "#595959", rangemode: "tozero", exponentformat: "none",
+                 separatethousands: true,
+                 title: { text: ind.unit === "%" ? "procent" : ind.unit } }
       };
       return plotted(Plotly.react(profDiv, traces, layout, CONFIG));
     };

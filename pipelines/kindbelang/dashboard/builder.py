@@ -1,6 +1,10 @@
 """`SiteBuilder` writes the pages into <out>/site/, to open from disk with no internet: plotly.js once in site/assets/,
 gemeente boundaries from data/geo/, templates and shared CSS/JS from dashboards/. Tables other assets may not have
-built yet are looked up in DuckDB's information schema; a page shows what exists and says what is not there yet."""
+built yet are looked up in DuckDB's information schema; a page shows what exists and says what is not there yet.
+
+Every figure on the site carries its own source (`Source`, from the marts' source_label) and the caveat of its
+indicator: on the page as a 'Bron:' line and a 'Kanttekening', in every CSV as the columns `bron` and
+`kanttekening`."""
 
 from __future__ import annotations
 
@@ -19,11 +23,12 @@ import plotly.offline
 import polars as pl
 
 from kindbelang import settings
-from kindbelang.dashboard.charts import PALETTE, Chart, base_layout, figure_dict
+from kindbelang.dashboard.charts import ABOVE_100_COLUMN, PALETTE, Chart, Source, base_layout, figure_dict
 from kindbelang.dashboard.data import Data
 from kindbelang.dashboard.formatting import (
-    DIRECTION_LABELS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, esc, nl_number, period_label,
-    script_json, with_unit, wrap_text, write_csv,
+    ABOVE_100_NOTE, DIRECTION_LABELS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text,
+    combined_source_label, display_cell, esc, figure_text, js_number_format, literal_wording, nl_number,
+    period_label, publication_citation, script_json, with_unit, wrap_text, write_csv,
 )
 
 DASHBOARDS_DIR = settings.PROJECT_ROOT / "dashboards"
@@ -50,6 +55,32 @@ SIGNAL_RULE = ("Een signaal betekent: de waarde is ten opzichte van dezelfde per
                "minder dan 10.000 inwoners) geven geen signaal: door de afronding van CBS (aantallen op vijftallen, "
                "aandelen op één decimaal) zijn kleine veranderingen daar ruis.")
 ASSOCIATION_TEXT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)"
+ASSOCIATION_NOTE = "bewerking kindbelang: samenhang tussen gemeenten"
+MODEL_NOTE = "bewerking kindbelang: verwacht gebruik uit een model"
+# Mart columns that the page shows as the `bron` column and the caveats below a table, not as raw cells.
+SOURCE_COLUMNS = ("source_label", "caveat")
+
+
+def unit_title(unit: str | None) -> str:
+    """A unit as a chart axis names it."""
+    return "procent" if unit == "%" else (unit or "waarde")
+
+
+def same_source(a: dict, b: dict) -> bool:
+    """Two figures of a series that may be compared: CBS tables continue each other, separate publications
+    (other editions, revised series) do not."""
+    publication = "publicatie" in (a["source_kind"], b["source_kind"])
+    return not publication or a["source_table"] == b["source_table"]
+
+
+def release_status(row: dict) -> str:
+    """CBS's release status of a figure; a publication figure has none."""
+    return "publicatiecijfer" if row["source_kind"] == "publicatie" else (row["status"] or "onbekend")
+
+
+def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
+    """Each figure as the page prints it, for the hover label (customdata)."""
+    return [esc(figure_text(r["value"], unit, r["published_wording"])) for r in rows]
 
 
 class SiteBuilder:
@@ -109,19 +140,52 @@ class SiteBuilder:
         self.csv_count += 1
         return relpath
 
+    def sourced_csv(self, relpath: str, header: list[str], rows: list[list], sources: list[Source | None],
+                    caveats: list[str | None]) -> str:
+        """A CSV of figures: every row ends with its `bron` and `kanttekening`."""
+        return self.csv(relpath, header + ["bron", "kanttekening"],
+                        [row + [s.label if s else None, c] for row, s, c in zip(rows, sources, caveats)])
+
     def chart(self, id: str, title: str, summary: str, header: list[str], rows: list[list], fig: dict | None,
-              units: list | None = None, note: str = "") -> Chart:
-        href = self.csv(f"data/{id}.csv", header, rows)
-        return Chart(id=id, title=title, summary=summary, header=header, rows=rows, csv_href=href,
-                     figure=fig, units=units or [], note=note)
+              sources: list[Source | None], caveats: list[str | None], units: list | None = None, note: str = "",
+              caveat_notes: list[str] | None = None) -> Chart:
+        href = self.sourced_csv(f"data/{id}.csv", header, rows, sources, caveats)
+        return Chart(id=id, title=title, summary=summary, header=header, rows=rows, sources=sources,
+                     caveats=caveats, csv_href=href, figure=fig, units=units or [], note=note,
+                     caveat_notes=caveat_notes)
 
     # -- shared pieces
+    def indicator_table(self, first: str, records: list[tuple[str, dict]]) -> dict:
+        """Header, rows, sources and caveats of a table of marts.indicator_values rows, each with a label (region or
+        indicator) in the first column. The published wording and the publication's own note get a column when
+        some row has one."""
+        rows = [r for _label, r in records]
+        wordings = [literal_wording(r["published_wording"], r["value"]) for r in rows]
+        notes = [r["source_note"] for r in rows]
+        header = [first, "periode", "waarde", "eenheid"]
+        table = [[label, period_label(r["period"]), r["value"], r["unit"]] for label, r in records]
+        units = [None, None, records[0][1]["unit"] if records else None, None]
+        for name, column in (("gepubliceerd als", wordings), ("toelichting bij de bron", notes)):
+            if any(column):
+                header.append(name)
+                units.append(None)
+                for row, v in zip(table, column):
+                    row.append(v)
+        header += ["status", ABOVE_100_COLUMN]
+        for row, r in zip(table, rows):
+            row += [release_status(r), bool(r["published_above_100"])]
+        return {"header": header, "rows": table, "units": units, "sources": [Data.value_source(r) for r in rows],
+                "caveats": [r["caveat"] for r in rows]}
+
     def headline(self, ind: dict) -> dict:
-        ptype = self.data.main_period_type(ind["indicator_id"])
-        series = [s for s in self.data.series(ind["indicator_id"], "NL01", ptype) if s[1] is not None]
+        """The card of one indicator: its latest figure for Nederland, the change, its source and caveat."""
+        ind_id, unit = ind["indicator_id"], ind["unit"]
+        ptype = self.data.main_period_type(ind_id)
+        series = [r for r in self.data.series(ind_id, "NL01", ptype) if r["value"] is not None]
         latest = series[-1] if series else None
         previous = series[-2] if len(series) > 1 else None
-        change = (latest[1] - previous[1]) if latest and previous else None
+        comparable = previous is not None and same_source(latest, previous)
+        change = latest["value"] - previous["value"] if comparable else None
         direction = ind["direction"]
         if change is None or abs(change) < 1e-9:
             arrow, tone, word = "→", "neutral", "gelijk gebleven" if change is not None else "geen vergelijking"
@@ -135,62 +199,77 @@ class SiteBuilder:
                 good = (up and direction == "higher_is_better") or (not up and direction == "lower_is_better")
                 tone = "good" if good else "bad"
         tone_word = {"good": "gunstig", "bad": "ongunstig", "neutral": "neutraal"}[tone]
-        change_text = ""
-        if change is not None:
-            sign = "+" if change > 0 else ("−" if change < 0 else "±")
-            amount = nl_number(abs(change), ind["unit"])
-            change_text = f"{sign}{amount} {'procentpunt' if ind['unit'] == '%' else ''}".strip()
+        no_comparison = ("geen vergelijking: het vorige cijfer komt uit een andere publicatie"
+                         if previous is not None and not comparable else "geen vergelijking")
+        note = latest["source_note"] if latest else None
+        wording = literal_wording(latest["published_wording"], latest["value"]) if latest else None
         return {
-            "id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"], "theme": ind["theme"],
-            "period_type": ptype, "series": series,
-            "latest_value": with_unit(latest[1], ind["unit"]) if latest else "geen cijfer",
-            "latest_period": period_label(latest[0]) if latest else "–",
-            "status": latest[2] if latest else "–",
-            "previous_period": period_label(previous[0]) if previous else None,
-            "change": change_text, "arrow": arrow, "tone": tone, "tone_word": tone_word, "word": word,
+            "id": ind_id, "title": ind["title"], "unit": unit, "theme": ind["theme"], "period_type": ptype,
+            "latest_value": figure_text(latest["value"], unit, latest["published_wording"]) if latest
+            else "geen cijfer",
+            "latest_period": period_label(latest["period"]) if latest else "–",
+            "status": release_status(latest) if latest else "–",
+            "previous_period": period_label(previous["period"]) if previous else None,
+            "change": change_text(change, unit) if change is not None else "", "no_comparison": no_comparison,
+            "arrow": arrow, "tone": tone, "tone_word": tone_word, "word": word,
             "direction": DIRECTION_LABELS.get(direction, direction),
+            "source": (Data.value_source(latest) if latest else None) or self.data.indicator_source(ind_id),
+            "caveat": ind["caveat"],
+            # the publication's own note, unless it only repeats the wording shown as the figure
+            "source_note": note if note and note.strip("' ") != wording else None,
+            "above_100": ABOVE_100_NOTE if latest and latest["published_above_100"] else None,
         }
 
     def trend_chart(self, id: str, title: str, indicators: list[dict], region: str = "NL01") -> Chart | None:
         if not indicators:
             return None
         fig = go.Figure()
-        rows = []
-        periods_seen = []
+        records, periods = [], {}
         unit = indicators[0]["unit"]
         for ind in indicators:
-            ptype = self.data.main_period_type(ind["indicator_id"])
-            series = self.data.series(ind["indicator_id"], region, ptype)
-            x = [period_label(p) for p, _v, _s in series]
-            y = [v for _p, v, _s in series]
-            fig.add_trace(go.Scatter(x=x, y=y, name=esc(ind["title"]), mode="lines+markers",
-                                     hovertemplate="%{x}: %{y:.1f}<extra>" + esc(ind["title"]) + "</extra>"))
-            for p, v, s in series:
-                rows.append([ind["title"], period_label(p), v, ind["unit"], s])
-                periods_seen.append(p)
-        ytitle = "procent" if unit == "%" else "aantal jongeren"
-        fig.update_layout(base_layout(title, yaxis={"title": {"text": ytitle}, "gridcolor": "#d9d9d9",
-                                                    "rangemode": "tozero"}))
+            series = self.data.series(ind["indicator_id"], region, self.data.main_period_type(ind["indicator_id"]))
+            fig.add_trace(go.Scatter(x=[period_label(r["period"]) for r in series], y=[r["value"] for r in series],
+                                     name=esc(ind["title"]), mode="lines+markers",
+                                     customdata=hover_texts(series, unit),
+                                     hovertemplate="%{x}: %{customdata}<extra>" + esc(ind["title"]) + "</extra>"))
+            records += [(ind["title"], r) for r in series]
+            periods.update({r["period"]: period_label(r["period"]) for r in series})
+        order = [periods[p] for p in sorted(periods)]
+        fig.update_layout(base_layout(title, yaxis={"title": {"text": unit_title(unit)}},
+                                      xaxis={"categoryorder": "array", "categoryarray": order}))
         latest_bits = []
         for ind in indicators:
             h = self.headline(ind)
             latest_bits.append(f"{ind['title']}: {h['latest_value']} in {h['latest_period']}")
         summary = (f"Lijndiagram van {len(indicators)} indicator(en) voor {self.data.region_names.get(region, region)}, "
-                   f"{period_label(min(periods_seen)) if periods_seen else ''} tot "
-                   f"{period_label(max(periods_seen)) if periods_seen else ''}. " + "; ".join(latest_bits) + ".")
-        return self.chart(id, title, summary, ["indicator", "periode", "waarde", "eenheid", "status"], rows,
-                          figure_dict(fig), units=[None, None, unit, None, None])
+                   f"{order[0] if order else ''} tot {order[-1] if order else ''}. " + "; ".join(latest_bits) + ".")
+        table = self.indicator_table("indicator", records)
+        return self.chart(id, title, summary, table["header"], table["rows"], figure_dict(fig), table["sources"],
+                          table["caveats"], units=table["units"],
+                          caveat_notes=[f"{ind['title']}: {ind['caveat']}" for ind in indicators if ind["caveat"]])
+
+    def input_caveats(self, caveats: list[str | None], sources: list[Source | None]) -> list[str]:
+        """The caveats below a figure computed from indicators: its own, then those of the indicators it uses."""
+        ids = dict.fromkeys(k for s in sources if s and s.kind == "indicators" for k in s.keys)
+        return ([c for c in dict.fromkeys(caveats) if c]
+                + [f"{self.data.by_id[i]['title']}: {self.data.caveat(i)}" for i in ids if self.data.caveat(i)])
+
+    def has_series(self, ind: dict, region: str = "NL01") -> bool:
+        """At least two figures over time: a line; a single figure is a card."""
+        ptype = self.data.main_period_type(ind["indicator_id"])
+        return sum(r["value"] is not None for r in self.data.series(ind["indicator_id"], region, ptype)) > 1
 
     # -- 1. Overzicht
     def page_index(self) -> dict:
         published = self.data.published()
         headlines = [self.headline(ind) for ind in published]
-        charts = []
         by_unit: dict[str, list[dict]] = {}
         for ind in published:
-            by_unit.setdefault(ind["unit"], []).append(ind)
+            if self.has_series(ind):
+                by_unit.setdefault(ind["unit"], []).append(ind)
+        charts = []
         for n, (unit, inds) in enumerate(by_unit.items()):
-            label = "aandelen (%)" if unit == "%" else "aantallen"
+            label = {"%": "aandelen (%)", "aantal": "aantallen"}.get(unit, unit)
             charts.append(self.trend_chart(f"overzicht-trend-{n + 1}", f"Nederland: ontwikkeling, {label}", inds))
         return {"title": "Overzicht", "headlines": headlines, "charts": charts, "signals": self.monitor_signals(),
                 "gap_count": sum(1 for r in self.data.indicators.iter_rows(named=True) if r["status"] == "gap")}
@@ -201,57 +280,83 @@ class SiteBuilder:
             return None
         con = self.data.con
         nl = con.execute(
-            "SELECT title, period_type, latest_period_label, value, previous_value, change, unit, change_direction, "
-            "signal, release_status FROM marts.monitor WHERE region_level = 'land' AND previous_value IS NOT NULL "
+            "SELECT indicator_id, title, period_type, latest_period, value, previous_value, change, unit, "
+            "change_direction, signal, release_status, source_label, caveat FROM marts.monitor "
+            "WHERE region_level = 'land' AND previous_value IS NOT NULL "
             "ORDER BY ouderdomein_or_theme, title, period_type").fetchall()
-        nl_rows = [[t, pt, lp, with_unit(v, u), with_unit(pv, u),
-                    (nl_number(c, u) + (" procentpunt" if u == "%" else "")) if c is not None else "–",
-                    cd or "–", "ja" if sig else "nee", rs or "onbekend"]
-                   for t, pt, lp, v, pv, c, u, cd, sig, rs in nl]
+        nl_rows = [[t, pt, period_label(lp), with_unit(v, u), with_unit(pv, u), change_text(c, u), cd or "–",
+                    "ja" if sig else "nee", rs or "onbekend"]
+                   for _id, t, pt, lp, v, pv, c, u, cd, sig, rs, _s, _c in nl]
+        nl_sources = [Source(s, "indicators", (i,)) if s else None for i, *_x, s, _c in nl]
         # small_number rows never signal (rule in the SQL); they are also left out of the count of assessed ones.
         counts = con.execute(
-            "SELECT indicator_id, title, period_type, max(latest_period_label) AS periode, "
+            "SELECT indicator_id, title, period_type, max(latest_period) AS periode, "
             "count(*) FILTER (WHERE signal AND NOT small_number) AS met_signaal, "
             "count(*) FILTER (WHERE NOT small_number AND change IS NOT NULL) AS beoordeeld, "
             "count(*) FILTER (WHERE small_number) AS klein "
             "FROM marts.monitor WHERE region_level = 'gemeente' GROUP BY ALL").fetchall()
         counts.sort(key=lambda r: (r[1], PERIOD_TYPE_ORDER.get(r[2], 9)))
-        count_rows = [[title, pt, periode, n, assessed, small] for _id, title, pt, periode, n, assessed, small in counts]
-        csv_href = self.csv("data/signalen-gemeenten.csv",
-                            ["indicator", "soort periode", "laatste periode", "gemeenten met signaal",
-                             "gemeenten beoordeeld", "gemeenten met kleine aantallen"], count_rows)
-        return {"rule": SIGNAL_RULE, "nl_rows": nl_rows, "nl_signals": sum(1 for r in nl if r[8]),
-                "count_rows": count_rows, "count_csv": csv_href}
+        count_rows = [[title, pt, period_label(periode), n, assessed, small]
+                      for _id, title, pt, periode, n, assessed, small in counts]
+        count_sources = [self.data.indicator_source(r[0]) for r in counts]
+        count_caveats = [self.data.caveat(r[0]) for r in counts]
+        csv_href = self.sourced_csv("data/signalen-gemeenten.csv",
+                                    ["indicator", "soort periode", "laatste periode", "gemeenten met signaal",
+                                     "gemeenten beoordeeld", "gemeenten met kleine aantallen"], count_rows,
+                                    count_sources, count_caveats)
+        caveats = {t: c for (_i, t, *_x, c) in nl if c}
+        caveats.update({r[1]: c for r, c in zip(counts, count_caveats) if c})
+        return {"rule": SIGNAL_RULE, "nl_rows": nl_rows, "nl_sources": nl_sources,
+                "nl_signals": sum(1 for r in nl if r[9]), "count_rows": count_rows, "count_sources": count_sources,
+                "count_csv": csv_href, "caveats": [f"{t}: {c}" for t, c in sorted(caveats.items())]}
 
     # -- 2. Per thema
     def page_themas(self) -> dict:
         themes: dict[str, dict] = {}
         for ind in self.data.indicators.iter_rows(named=True):
-            theme = themes.setdefault(ind["theme"], {"name": ind["theme"], "charts": [], "gaps": [], "proxies": []})
+            theme = themes.setdefault(ind["theme"], {"name": ind["theme"], "charts": [], "cards": [], "gaps": [],
+                                                     "proxies": []})
             if ind["status"] == "gap":
                 theme["gaps"].append(ind)
                 continue
             if ind["status"] == "proxy":
                 theme["proxies"].append(ind)
-            chart = self.province_chart(ind)
+            chart = self.theme_chart(ind)
             if chart:
                 theme["charts"].append(chart)
-        extra = []
-        for table in self.data.extra_marts():
-            frame = self.data.table_frame("marts", table)
-            download, download_year = frame, None
-            # A site that opens from a USB stick: big tables get their latest year as CSV; all rows are in the
-            # Parquet export and the database.
-            if frame.height > MAX_CSV_ROWS and "year" in frame.columns:
-                download_year = frame["year"].max()
-                download = frame.filter(pl.col("year") == download_year)
-            href = self.csv(f"data/tabel-{table}.csv", download.columns, [list(r) for r in download.rows()])
-            comment = self.con_comment("marts", table)
-            extra.append({"name": table, "columns": frame.columns, "rows": frame.head(100).rows(),
-                          "total": frame.height, "csv_href": href, "csv_rows": download.height,
-                          "csv_year": download_year, "comment": comment})
-        return {"title": "Per thema", "themes": list(themes.values()), "extra_tables": extra,
+            else:
+                theme["cards"].append(self.headline(ind))
+        return {"title": "Per thema", "themes": list(themes.values()),
+                "extra_tables": [self.extra_table(t) for t in self.data.extra_marts()],
                 "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT}
+
+    def theme_chart(self, ind: dict) -> Chart | None:
+        """The provinces side by side; for an indicator with only national figures its series; a single figure
+        gets no chart (it is shown as a card)."""
+        chart = self.province_chart(ind)
+        if chart is None and self.has_series(ind):
+            chart = self.trend_chart(f"thema-{ind['indicator_id']}", f"{ind['title']}: ontwikkeling", [ind])
+        return chart
+
+    def extra_table(self, table: str) -> dict:
+        """A mart beside the key figures: its first 100 rows on the page and a CSV, each row with its source."""
+        frame = self.data.table_frame("marts", table)
+        download, download_year = frame, None
+        # A site that opens from a USB stick: big tables get their latest year as CSV; all rows are in the
+        # Parquet export and the database.
+        if frame.height > MAX_CSV_ROWS and "year" in frame.columns:
+            download_year = frame["year"].max()
+            download = frame.filter(pl.col("year") == download_year)
+        rows = list(download.iter_rows(named=True))
+        href = self.sourced_csv(f"data/tabel-{table}.csv", download.columns, [list(r.values()) for r in rows],
+                                [self.data.row_source(r) for r in rows], [self.data.row_caveat(r) for r in rows])
+        shown_columns = [c for c in frame.columns if c not in SOURCE_COLUMNS]
+        shown = list(frame.head(100).iter_rows(named=True))
+        return {"name": table, "columns": shown_columns, "total": frame.height, "csv_href": href,
+                "rows": [[display_cell(r[c]) for c in shown_columns] for r in shown],
+                "sources": [self.data.row_source(r) for r in shown],
+                "caveats": [c for c in dict.fromkeys(self.data.row_caveat(r) for r in shown) if c],
+                "csv_rows": download.height, "csv_year": download_year, "comment": self.con_comment("marts", table)}
 
     def ouderdomein_linkage(self) -> list[dict]:
         """Per ouderdomein: national over-representation (marts.linkage_national) and association (marts.association)."""
@@ -269,13 +374,11 @@ class SiteBuilder:
         domains = []
         for dom in names:
             label = OUDERDOMEIN_LABELS.get(dom, dom)
-            item = {"id": dom, "label": label, "linkage": None, "linkage_table": None, "caveats": [],
-                    "association": None}
+            item = {"id": dom, "label": label, "linkage": None, "association": None}
             if linkage is not None:
                 rows = linkage.filter(pl.col("ouderdomein") == dom)
                 if rows.height:
-                    item["linkage"], item["linkage_table"] = self.linkage_chart(dom, label, rows)
-                    item["caveats"] = list(dict.fromkeys(rows["caveat"].to_list()))
+                    item["linkage"] = self.linkage_chart(dom, label, rows)
             if assoc is not None:
                 rows = assoc.filter(pl.col("parental_indicator_id").replace_strict(domain_of, default=None) == dom)
                 if rows.height:
@@ -305,7 +408,8 @@ class SiteBuilder:
                      "array": [r["one_parent_share_high"] - r["one_parent_share"] for r in forms],
                      "arrayminus": [r["one_parent_share"] - r["one_parent_share_low"] for r in forms],
                      "color": "#1a1a1a"},
-            hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+            customdata=[esc(with_unit(r["one_parent_share"], "%")) for r in forms],
+            hovertemplate="%{y}: %{customdata}<extra></extra>"))
         fig.update_layout(base_layout(f"Jongeren met jeugdzorg in een eenouderhuishouden per vorm, Nederland {year}",
                                       height=360, showlegend=False, margin={"l": 220, "r": 30, "t": 50, "b": 50},
                                       yaxis={"autorange": "reversed"},
@@ -317,11 +421,11 @@ class SiteBuilder:
         rows = [[r["care_form"], r["youth_with_care_form"], r["one_parent"], r["one_parent_share"],
                  r["one_parent_share_low"], r["one_parent_share_high"], r["ratio_to_all_youth_care"]] for r in forms]
         summary = (f"Staafdiagram uit marts.household_position_by_care_form (Nederland {year}, CBS {table}): "
-                   + "; ".join(f"{r['care_form']} {nl_number(r['one_parent_share'], '%', 1)}" for r in forms)
+                   + "; ".join(f"{r['care_form']} {with_unit(r['one_parent_share'], '%')}" for r in forms)
                    + ". De vormen overlappen. Samenhang in registers, geen effect van een scheiding op kinderen.")
         return self.chart("huishoudenspositie-per-vorm", "Huishoudenspositie per vorm van jeugdzorg (Nederland)",
-                          summary, header, rows, figure_dict(fig),
-                          units=[None, "aantal", "aantal", "%", "%", "%", None],
+                          summary, header, rows, figure_dict(fig), [self.data.row_source(r) for r in forms],
+                          [r["caveat"] for r in forms], units=[None, "aantal", "aantal", "%", "%", "%", None],
                           note="Rode stippellijn: alle jongeren met jeugdzorg in natura. Jeugdregio's en "
                                "provincies: marts.household_position_by_care_form hieronder.")
 
@@ -347,9 +451,11 @@ class SiteBuilder:
             part = frame.filter(pl.col("compared_with_national") == group)
             fig.add_trace(go.Scatter(
                 x=part["youth_with_youth_care"].to_list(), y=part["one_parent_share"].to_list(), mode="markers",
-                name=group, text=[esc(n) for n in part["region_name"]],
-                marker={"color": colour, "symbol": symbol, "size": 7},
-                hovertemplate="%{text}: %{y:.1f}% van %{x:.0f} jongeren met jeugdzorg<extra></extra>"))
+                name=group, marker={"color": colour, "symbol": symbol, "size": 7},
+                customdata=[[esc(n), with_unit(s, "%"), with_unit(y, "aantal")] for n, s, y in part.select(
+                    "region_name", "one_parent_share", "youth_with_youth_care").iter_rows()],
+                hovertemplate="%{customdata[0]}: %{customdata[1]} van %{customdata[2]} jongeren met jeugdzorg"
+                              "<extra></extra>"))
         for z, dash, name in ((1.96, "dash", "95%-grens"), (3.09, "dot", "99,8%-grens")):
             for sign, show in ((1, True), (-1, False)):
                 fig.add_trace(go.Scatter(
@@ -363,28 +469,33 @@ class SiteBuilder:
             yaxis={"title": {"text": "% in een eenouderhuishouden"}, "gridcolor": "#d9d9d9"}))
         header = ["gemeente", "code", "jongeren met jeugdzorg", "in eenouderhuishouden", "aandeel (%)",
                   "95%-interval ondergrens", "95%-interval bovengrens", "landelijk (%)", "vergeleken met landelijk"]
+        records = list(frame.iter_rows(named=True))
         rows = [[r["region_name"], r["region_code"], r["youth_with_youth_care"], r["one_parent"],
                  r["one_parent_share"], r["one_parent_share_low"], r["one_parent_share_high"], r["national_share"],
-                 r["compared_with_national"]] for r in frame.iter_rows(named=True)]
+                 r["compared_with_national"]] for r in records]
         counts = {g: int((frame["compared_with_national"] == g).sum()) for g, _c, _s in groups}
         summary = (f"Trechterdiagram uit marts.household_position ({period}, CBS {table}): {frame.height} gemeenten; "
-                   f"landelijk woont {nl_number(100 * p0, '%', 1)} van de jongeren met jeugdzorg als kind in een "
+                   f"landelijk woont {with_unit(100 * p0, '%')} van de jongeren met jeugdzorg als kind in een "
                    f"eenouderhuishouden. {counts['hoger dan landelijk']} gemeenten liggen boven en "
                    f"{counts['lager dan landelijk']} onder de 99,8%-grens; de rest is niet te onderscheiden van "
                    "landelijk. Het aandeel eenouderhuishoudens in de hele bevolking per gemeente ontbreekt in de open "
                    "data, dus een hoog aandeel kan ook betekenen dat er meer eenoudergezinnen wonen. Samenhang tussen "
                    "gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
         return self.chart("huishoudenspositie", "Huishoudenspositie van jongeren met jeugdzorg per gemeente", summary,
-                          header, rows, figure_dict(fig),
+                          header, rows, figure_dict(fig), [self.data.row_source(r) for r in records],
+                          [r["caveat"] for r in records],
                           units=[None, None, "aantal", "aantal", "%", "%", "%", "%", None],
                           note="Per wijk: download marts.household_position hieronder of in de Parquet-export.")
 
-    def linkage_chart(self, dom: str, label: str, rows: pl.DataFrame) -> tuple[Chart | None, dict]:
+    def linkage_chart(self, dom: str, label: str, rows: pl.DataFrame) -> Chart:
+        """The published national figures on over-representation of an ouderdomein among youth with youth care;
+        a bar chart of the ratios where there are any, else the table alone."""
         header = ["maat", "jeugdzorggroep", "periode", "aandeel met jeugdzorg (gepubliceerd)", "referentiegroep",
                   "aandeel referentie (gepubliceerd)", "verhouding", "gepubliceerde formulering", "verhouding is",
-                  "bron", "link naar de bron", "kanttekening"]
+                  "onderdeel van de bron", "link naar de bron"]
+        records = list(rows.iter_rows(named=True))
         data, plotted = [], []
-        for r in rows.iter_rows(named=True):
+        for r in records:
             lo, hi = r["ratio_low"], r["ratio_high"]
             ratio = None if lo is None else (nl_number(lo, None, 1) if hi is None or abs(hi - lo) < 1e-9
                                              else f"{nl_number(lo, None, 1)} tot {nl_number(hi, None, 1)}")
@@ -393,14 +504,14 @@ class SiteBuilder:
                 if r["published_share_reference"] else (r["published_wording"] or "–"))
             data.append([r["measure"], r["youth_care_group"], r["period_label"], r["published_share_youth_care"],
                          r["reference_group"], r["published_share_reference"], ratio or "geen verhouding",
-                         wording, r["ratio_source"] or "–", r["source"], r["source_url"], r["caveat"]])
+                         wording, r["ratio_source"] or "–", r["source_section"], r["source_url"]])
             if lo is not None:
                 plotted.append((r, lo, hi if hi is not None else lo, wording, ratio))
-        table_rows = [[("–" if c is None else str(c)) for c in row] for row in data]
-        table = {"id": f"oververtegenwoordiging-{dom}-tabel", "header": header, "rows": table_rows}
+        sources = [self.data.row_source(r) for r in records]
+        caveats = [r["caveat"] for r in records]
         if not plotted:
-            table["csv_href"] = self.csv(f"data/oververtegenwoordiging-{dom}.csv", header, data)
-            return None, table
+            return self.chart(f"oververtegenwoordiging-{dom}", f"{label}: landelijke oververtegenwoordiging",
+                              "", header, data, None, sources, caveats)
         labels = [esc(f"{r['youth_care_group']}: {r['measure']}") for r, *_ in plotted]
         labels = ["<br>".join(wrap_text(t, 45)) for t in labels]
         fig = go.Figure(go.Bar(
@@ -409,8 +520,8 @@ class SiteBuilder:
                      "arrayminus": [0] * len(plotted), "color": "#1a1a1a"},
             text=[esc(f"{t} keer" + (" (gepubliceerd)" if r["ratio_source"] == "gepubliceerd" else " (berekend)"))
                   for r, _lo, _hi, _w, t in plotted], textposition="outside", cliponaxis=False,
-            customdata=[esc(w) for *_x, w, _t in plotted],
-            hovertemplate="%{y}: %{x:.1f} keer (%{customdata})<extra></extra>"))
+            customdata=[[esc(t), esc(w)] for *_x, w, t in plotted],
+            hovertemplate="%{y}: %{customdata[0]} keer (%{customdata[1]})<extra></extra>"))
         fig.update_layout(base_layout(f"{label}: oververtegenwoordiging bij jeugdzorg (landelijk)",
                                       height=max(320, 70 * len(plotted) + 120), showlegend=False,
                                       margin={"l": 320, "r": 190, "t": 50, "b": 50},
@@ -422,25 +533,27 @@ class SiteBuilder:
                    + "; ".join(f"{r['youth_care_group']} ({r['measure']}): {t} keer, gepubliceerd als {w}"
                              for r, _lo, _hi, w, t in plotted)
                    + ". Een bandbreedte staat als foutbalk. Nationaal verband in registraties, geen effect op kinderen.")
-        chart = self.chart(f"oververtegenwoordiging-{dom}", f"{label}: landelijke oververtegenwoordiging", summary,
-                           header, data, figure_dict(fig),
-                           note="Verhouding 1 = even vaak als in de referentiegroep (rode stippellijn).")
-        return chart, table
+        return self.chart(f"oververtegenwoordiging-{dom}", f"{label}: landelijke oververtegenwoordiging", summary,
+                          header, data, figure_dict(fig), sources, caveats,
+                          note="Verhouding 1 = even vaak als in de referentiegroep (rode stippellijn).")
 
     def association_chart(self, dom: str, label: str, rows: pl.DataFrame, titles: dict) -> Chart:
         header = ["indicator ouderdomein", "indicator jeugdzorg", "jaar", "gemeenten", "r",
                   "95%-interval ondergrens", "95%-interval bovengrens", "methode"]
+        records = list(rows.iter_rows(named=True))
         data = [[titles.get(r["parental_indicator_id"], r["parental_indicator_id"]),
                  titles.get(r["youth_care_indicator_id"], r["youth_care_indicator_id"]), str(r["year"]),
                  r["n_gemeenten"],
                  r["pearson_r"], r["ci95_lower"], r["ci95_upper"], r["method"]]
-                for r in rows.iter_rows(named=True)]
+                for r in records]
+        sources = [self.data.row_source(r, ASSOCIATION_NOTE) for r in records]
         labels = ["<br>".join(wrap_text(esc(f"{a} × {b}"), 45)) for a, b, *_ in data]
         fig = go.Figure(go.Scatter(
             x=[d[4] for d in data], y=labels, mode="markers", marker={"color": PALETTE[0], "size": 9},
             error_x={"type": "data", "symmetric": False, "array": [d[6] - d[4] for d in data],
                      "arrayminus": [d[4] - d[5] for d in data], "color": "#1a1a1a"},
-            hovertemplate="%{y}: r = %{x:.2f}<extra></extra>"))
+            customdata=[nl_number(d[4], "r") for d in data],
+            hovertemplate="%{y}: r = %{customdata}<extra></extra>"))
         fig.update_layout(base_layout(f"{label}: samenhang tussen gemeenten, {max(int(d[2]) for d in data)}",
                                       height=max(320, 50 * len(data) + 120), showlegend=False,
                                       margin={"l": 320, "r": 30, "t": 50, "b": 50},
@@ -448,55 +561,70 @@ class SiteBuilder:
                                       xaxis={"title": {"text": "Pearson r met 95%-betrouwbaarheidsinterval"},
                                              "range": [-1, 1], "gridcolor": "#d9d9d9", "zeroline": True}))
         summary = (f"Puntdiagram: correlatie r over gemeenten met 95%-interval voor {label}, laatste jaar: "
-                   + "; ".join(f"{a} en {b}: r = {nl_number(r_, None, 2)} ({nl_number(lo, None, 2)} tot "
-                               f"{nl_number(hi, None, 2)})" for a, b, _y, _n, r_, lo, hi, _m in data)
+                   + "; ".join(f"{a} en {b}: r = {nl_number(r_, 'r')} ({nl_number(lo, 'r')} tot "
+                               f"{nl_number(hi, 'r')})" for a, b, _y, _n, r_, lo, hi, _m in data)
                    + f". {ASSOCIATION_TEXT}.")
+        caveats = [r["caveat"] for r in records]
         return self.chart(f"samenhang-{dom}", f"{label}: samenhang tussen gemeenten", summary, header, data,
-                          figure_dict(fig), units=[None, None, None, "aantal", "r", "r", "r", None],
-                          note=ASSOCIATION_TEXT + ".")
+                          figure_dict(fig), sources, caveats, units=[None, None, None, "aantal", "r", "r", "r", None],
+                          note=ASSOCIATION_TEXT + ".", caveat_notes=self.input_caveats(caveats, sources))
 
     def con_comment(self, schema: str, table: str) -> str:
         rows = self.data.con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
                                      [schema, table]).fetchall()
         return (rows[0][0] or "") if rows else ""
 
-    def province_chart(self, ind: dict) -> Chart | None:
+    def region_bars(self, ind: dict, level: str) -> dict | None:
+        """The latest period of an indicator at one region level, lowest value first, with Nederland: in the
+        boundaries of the time, else (where a level exists only there) in the harmonised boundaries."""
         ptype = self.data.main_period_type(ind["indicator_id"])
-        frame = self.data.values.filter(
-            (pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype)
-            & pl.col("region_level").is_in(["provincie", "land"]) & pl.col("value").is_not_null()
-            & pl.col("boundary_year").is_null())
-        if frame.is_empty():
+        values = self.data.values.filter((pl.col("indicator_id") == ind["indicator_id"])
+                                         & (pl.col("period_type") == ptype) & pl.col("value").is_not_null())
+        for own in (True, False):
+            view = values.filter(pl.col("boundary_year").is_null() if own else pl.col("boundary_year").is_not_null())
+            if not own and view.height:
+                view = view.filter(pl.col("boundary_year") == view["boundary_year"].max())
+            regions = view.filter(pl.col("region_level") == level)
+            if regions.height:
+                latest = regions["period"].max()
+                return {"period": latest, "boundary_year": None if own else view["boundary_year"][0],
+                        "rows": list(regions.filter(pl.col("period") == latest).sort("value").iter_rows(named=True)),
+                        "nl": list(view.filter((pl.col("region_code") == "NL01") & (pl.col("period") == latest))
+                                   .iter_rows(named=True))}
+        return None
+
+    def region_chart(self, ind: dict, level: str, id: str, left_margin: int) -> Chart | None:
+        """The regions of one level side by side in the latest period, with Nederland as a dashed line."""
+        bars = self.region_bars(ind, level)
+        if bars is None:
             return None
-        latest = frame.filter(pl.col("region_level") == "provincie")["period"].max() or frame["period"].max()
-        frame = frame.filter(pl.col("period") == latest)
-        nl = frame.filter(pl.col("region_level") == "land")["value"].to_list()
-        prov = frame.filter(pl.col("region_level") == "provincie").with_columns(
-            pl.col("region_code").replace_strict(self.data.region_names, default=pl.col("region_code")).alias("name")
-        ).sort("value")
-        names = prov["name"].to_list()
-        values = prov["value"].to_list()
+        unit, rows, nl = ind["unit"], bars["rows"], bars["nl"]
+        when = period_label(bars["period"]) + (f", geharmoniseerd naar de gemeentelijke indeling van "
+                                               f"{bars['boundary_year']}" if bars["boundary_year"] else "")
+        names = [self.data.region_names.get(r["region_code"], r["region_code"]) for r in rows]
+        values = [r["value"] for r in rows]
         fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
-                               hovertemplate="%{y}: %{x:.1f}<extra></extra>", name="provincie"))
-        layout = base_layout(f"{ind['title']}, per provincie, {period_label(latest)}",
-                             margin={"l": 140, "r": 20, "t": 50, "b": 50}, height=440, showlegend=False,
-                             xaxis={"title": {"text": "procent" if ind["unit"] == "%" else "aantal"},
-                                    "gridcolor": "#d9d9d9", "rangemode": "tozero"})
+                               customdata=hover_texts(rows, unit), hovertemplate="%{y}: %{customdata}<extra></extra>",
+                               name=level))
+        fig.update_layout(base_layout(f"{ind['title']} per {level}, {when}", showlegend=False,
+                                      height=max(440, 16 * len(names) + 100),
+                                      margin={"l": left_margin, "r": 20, "t": 50, "b": 50},
+                                      xaxis={"title": {"text": unit_title(unit)}, "rangemode": "tozero"},
+                                      yaxis={"tickfont": {"size": 11}, "automargin": True}))
         if nl:
-            layout["shapes"] = [{"type": "line", "x0": nl[0], "x1": nl[0], "yref": "paper", "y0": 0, "y1": 1,
-                                 "line": {"color": "#b3261e", "width": 2, "dash": "dash"}}]
-            layout["annotations"] = [{"x": nl[0], "yref": "paper", "y": 1.02, "text": "Nederland",
-                                      "showarrow": False, "font": {"color": "#b3261e"}}]
-        fig.update_layout(layout)
-        rows = [[n, v, period_label(latest)] for n, v in zip(names, values)] + \
-               ([["Nederland", nl[0], period_label(latest)]] if nl else [])
-        summary = (f"Staafdiagram: {ind['title']} per provincie in {period_label(latest)}. "
-                   + (f"Hoogste: {names[-1]} ({with_unit(values[-1], ind['unit'])}); laagste: {names[0]} "
-                      f"({with_unit(values[0], ind['unit'])})" if names else "Geen provinciecijfers")
-                   + (f"; Nederland: {with_unit(nl[0], ind['unit'])}." if nl else "."))
-        return self.chart(f"thema-{ind['indicator_id']}", f"{ind['title']} per provincie", summary,
-                          ["provincie", "waarde", "periode"], rows, figure_dict(fig),
-                          units=[None, ind["unit"], None])
+            fig.add_vline(x=nl[0]["value"], line={"color": "#b3261e", "width": 2, "dash": "dash"},
+                          annotation_text="Nederland", annotation_position="top",
+                          annotation_font_color="#b3261e")
+        table = self.indicator_table(level, list(zip(names, rows)) + [("Nederland", r) for r in nl])
+        summary = (f"Staafdiagram: {ind['title']} in {len(names)} regio's ({level}) in {when}, van "
+                   f"{names[0]} ({with_unit(values[0], unit)}) tot {names[-1]} ({with_unit(values[-1], unit)})"
+                   + (f"; Nederland: {with_unit(nl[0]['value'], unit)}." if nl else "."))
+        return self.chart(id, f"{ind['title']} per {level}", summary, table["header"], table["rows"],
+                          figure_dict(fig), table["sources"], table["caveats"], units=table["units"],
+                          note="Rode stippellijn: Nederland." if nl else "")
+
+    def province_chart(self, ind: dict) -> Chart | None:
+        return self.region_chart(ind, "provincie", f"thema-{ind['indicator_id']}", left_margin=140)
 
     # -- 3. Kaart en regio's
     def boundary_files(self) -> dict[int, dict]:
@@ -539,26 +667,7 @@ class SiteBuilder:
         for ind_id, period, year, harmonised_year, group in selections:
             f = files[year]
             geo_used[f["year_of_file"]] = f["file"]
-            ind = published[ind_id]
-            names = {r["gemeente_code"]: r["gemeente_name"] for r in self.data.memberships.filter(
-                pl.col("boundary_year") == year).iter_rows(named=True)}
-            rows = sorted(([names.get(c, self.data.region_names.get(c, c)), c, v]
-                           for c, v in group.select("region_code", "value").iter_rows()),
-                          key=lambda r: r[0])
-            key = f"{ind_id}-{period}" + (f"-h{harmonised_year}" if harmonised_year else "")
-            href = self.csv(f"data/kaart/{key}.csv", ["gemeente", "code", "waarde", "eenheid", "periode"],
-                            [[n, c, v, ind["unit"], period_label(period)] for n, c, v in rows])
-            boundary_note = (f"grenzen van 1 januari {year}" if not f["same_as"] else
-                             f"grenzen van 1 januari {year} (dezelfde {len(f['codes'])} gemeenten als het "
-                             f"grenzenbestand {f['year_of_file']})")
-            if harmonised_year:
-                boundary_note = f"geharmoniseerd naar de indeling van {harmonised_year}"
-            series.append({
-                "key": key, "indicator": ind_id, "indicatorTitle": ind["title"], "unit": ind["unit"],
-                "period": period, "periodLabel": period_label(period), "geoYear": f["year_of_file"],
-                "boundaryNote": boundary_note, "csv": href,
-                "codes": [r[1] for r in rows], "names": [r[0] for r in rows], "values": [r[2] for r in rows],
-            })
+            series.append(self.map_series(published[ind_id], period, year, harmonised_year, group, f))
         geo_scripts = []
         for file_year, filename in sorted(geo_used.items()):
             geo = json.loads((self.geo_dir / filename).read_text(encoding="utf-8"))
@@ -578,38 +687,47 @@ class SiteBuilder:
         funnel = self.funnel_chart()
         region_charts = [c for c in (self.jeugdregio_chart(ind) for ind in list(published.values())[:1]) if c]
         return {"title": "Kaart en regio's", "map_series": series, "map_default": default,
-                "map_json": script_json({"series": series, "default": default}),
+                "map_json": script_json({"series": series, "default": default, "aboveNote": ABOVE_100_NOTE}),
                 "geo_scripts": geo_scripts, "missing_years": missing_years, "harmonised": not harmonised.is_empty(),
                 "funnel": funnel, "region_charts": region_charts,
                 "indicator_options": [(i, published[i]["title"]) for i in dict.fromkeys(s["indicator"] for s in series)]}
 
+    def map_series(self, ind: dict, period: str, year: int, harmonised_year: int | None, group: pl.DataFrame,
+                   f: dict) -> dict:
+        """One indicator and period on the map: values per gemeente, their source and caveat, and its CSV."""
+        ind_id = ind["indicator_id"]
+        names = {r["gemeente_code"]: r["gemeente_name"] for r in self.data.memberships.filter(
+            pl.col("boundary_year") == year).iter_rows(named=True)}
+        rows = sorted(group.iter_rows(named=True),
+                      key=lambda r: names.get(r["region_code"], self.data.region_names.get(r["region_code"], "")))
+        key = f"{ind_id}-{period}" + (f"-h{harmonised_year}" if harmonised_year else "")
+        href = self.sourced_csv(
+            f"data/kaart/{key}.csv", ["gemeente", "code", "waarde", "eenheid", "periode", ABOVE_100_COLUMN],
+            [[names.get(r["region_code"], self.data.region_names.get(r["region_code"], r["region_code"])),
+              r["region_code"], r["value"], ind["unit"], period_label(period), bool(r["published_above_100"])]
+             for r in rows],
+            [Data.value_source(r) for r in rows], [r["caveat"] for r in rows])
+        boundary_note = (f"grenzen van 1 januari {year}" if not f["same_as"] else
+                         f"grenzen van 1 januari {year} (dezelfde {len(f['codes'])} gemeenten als het "
+                         f"grenzenbestand {f['year_of_file']})")
+        if harmonised_year:
+            boundary_note = f"geharmoniseerd naar de indeling van {harmonised_year}"
+        labels = list(dict.fromkeys(r["source_label"] for r in rows if r["source_label"]))
+        return {
+            "key": key, "indicator": ind_id, "indicatorTitle": ind["title"], "unit": ind["unit"],
+            "format": js_number_format(ind["unit"]),
+            "period": period, "periodLabel": period_label(period), "geoYear": f["year_of_file"],
+            "boundaryNote": boundary_note, "csv": href,
+            "source": labels[0] if len(labels) == 1 else combined_source_label(labels), "caveat": ind["caveat"] or "",
+            "above100": [r["region_code"] for r in rows if r["published_above_100"]],
+            "codes": [r["region_code"] for r in rows],
+            "names": [names.get(r["region_code"], self.data.region_names.get(r["region_code"], r["region_code"]))
+                      for r in rows],
+            "values": [r["value"] for r in rows],
+        }
+
     def jeugdregio_chart(self, ind: dict) -> Chart | None:
-        ptype = self.data.main_period_type(ind["indicator_id"])
-        frame = self.data.values.filter(
-            (pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype)
-            & (pl.col("region_level") == "jeugdregio") & pl.col("value").is_not_null()
-            & pl.col("boundary_year").is_null())
-        if frame.is_empty():
-            return None
-        latest = frame["period"].max()
-        frame = frame.filter(pl.col("period") == latest).with_columns(
-            pl.col("region_code").replace_strict(self.data.region_names, default=pl.col("region_code")).alias("name")
-        ).sort("value")
-        names, values = frame["name"].to_list(), frame["value"].to_list()
-        fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
-                               hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
-        fig.update_layout(base_layout(f"{ind['title']} per jeugdregio, {period_label(latest)}",
-                                      height=max(400, 16 * len(names) + 100), showlegend=False,
-                                      margin={"l": 230, "r": 20, "t": 50, "b": 50},
-                                      yaxis={"tickfont": {"size": 11}, "automargin": True},
-                                      xaxis={"title": {"text": "procent" if ind["unit"] == "%" else "aantal"},
-                                             "gridcolor": "#d9d9d9", "rangemode": "tozero"}))
-        rows = [[n, v, period_label(latest)] for n, v in zip(names, values)]
-        summary = (f"Staafdiagram: {ind['title']} in {len(names)} jeugdregio's in {period_label(latest)}, van "
-                   f"{names[0]} ({with_unit(values[0], ind['unit'])}) tot {names[-1]} "
-                   f"({with_unit(values[-1], ind['unit'])}).")
-        return self.chart(f"regio-{ind['indicator_id']}", f"{ind['title']} per jeugdregio", summary,
-                          ["jeugdregio", "waarde", "periode"], rows, figure_dict(fig), units=[None, ind["unit"], None])
+        return self.region_chart(ind, "jeugdregio", f"regio-{ind['indicator_id']}", left_margin=230)
 
     def funnel_chart(self) -> dict:
         """Funnel plot of marts.youth_care_expected with the mart's own control limits (binomial plus the
@@ -627,9 +745,11 @@ class SiteBuilder:
         names = [self.data.region_names.get(c, c) for c in frame["gemeente_code"]]
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=frame["expected"].to_list(), y=frame["ratio"].to_list(), mode="markers",
-                                 name="gemeente", text=[esc(n) for n in names],
-                                 marker={"color": PALETTE[0], "size": 6},
-                                 hovertemplate="%{text}: verwacht %{x:.0f}, verhouding %{y:.2f}<extra></extra>"))
+                                 name="gemeente", marker={"color": PALETTE[0], "size": 6},
+                                 customdata=[[esc(n), nl_number(e, "aantal"), nl_number(r, "r")] for n, e, r in zip(
+                                     names, frame["expected"], frame["ratio"])],
+                                 hovertemplate="%{customdata[0]}: verwacht %{customdata[1]}, verhouding "
+                                               "%{customdata[2]}<extra></extra>"))
         for (low, high), dash, name in ((("lower_95", "upper_95"), "dash", "95%-grens"),
                                         (("lower_998", "upper_998"), "dot", "99,8%-grens")):
             for column, show in ((high, True), (low, False)):
@@ -641,22 +761,28 @@ class SiteBuilder:
                                       xaxis={"title": {"text": "verwacht aantal"}, "gridcolor": "#d9d9d9"},
                                       yaxis={"title": {"text": "waargenomen / verwacht"}, "gridcolor": "#d9d9d9"}))
         outside = int(frame["outside_998"].sum())
-        rows = sorted([n, c, o, e, r, lo, hi] for n, c, o, e, r, lo, hi in zip(
-            names, frame["gemeente_code"], frame["observed"], frame["expected"], frame["ratio"],
-            frame["lower_998"], frame["upper_998"]))
+        records = sorted(zip(names, frame.iter_rows(named=True)), key=lambda nr: (nr[0], nr[1]["gemeente_code"]))
+        rows = [[n, r["gemeente_code"], r["observed"], r["expected"], r["ratio"], r["lower_998"], r["upper_998"]]
+                for n, r in records]
         summary = (f"Trechterdiagram uit marts.youth_care_expected ({label}): {len(rows)} gemeenten, {outside} "
                    "buiten de 99,8%-grenzen. De grenzen tellen toevalsspreiding en de spreiding tussen gemeenten "
                    "die het model niet verklaart mee. Samenhang tussen gebieden, geen effect op kinderen.")
+        sources = [self.data.row_source(r, MODEL_NOTE) for _n, r in records]
+        caveats = [r["caveat"] for _n, r in records]
         chart = self.chart("kaart-trechter", "Waargenomen en verwacht jeugdzorggebruik", summary,
                            ["gemeente", "code", "waargenomen", "verwacht", "verhouding", "ondergrens 99,8%",
-                            "bovengrens 99,8%"], rows, figure_dict(fig),
-                           units=[None, None, "aantal", "aantal", None, None, None])
+                            "bovengrens 99,8%"], rows, figure_dict(fig), sources, caveats,
+                           units=[None, None, "aantal", "aantal", None, None, None],
+                           caveat_notes=self.input_caveats(caveats, sources))
         return {"chart": chart, "table": "youth_care_expected"}
 
     # -- 4. Gemeenteprofiel
     def page_gemeenteprofiel(self) -> dict:
-        published = self.data.published()
         values = self.data.values.filter(pl.col("boundary_year").is_null())
+        # national-only figures (publications, 60060NED) are on the Overzicht and Per thema, not in a profile
+        local = set(values.filter((pl.col("region_level") == "gemeente")
+                                  & pl.col("value").is_not_null())["indicator_id"])
+        published = [ind for ind in self.data.published() if ind["indicator_id"] in local]
         latest_membership = (self.data.memberships.sort("boundary_year")
                              .group_by("gemeente_code").last())
         size_of = {}
@@ -664,27 +790,7 @@ class SiteBuilder:
             inh = r["inhabitants"] or 0
             size_of[(r["boundary_year"], r["gemeente_code"])] = next(
                 i for i, (lo, hi, _n) in enumerate(SIZE_CLASSES) if lo <= inh < hi)
-        indicators = []
-        for ind in published:
-            ptype = self.data.main_period_type(ind["indicator_id"])
-            v = values.filter((pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype))
-            periods = sorted(v["period"].unique().to_list())
-            pos = {p: i for i, p in enumerate(periods)}
-            by_region: dict[str, list] = {}
-            bounds: dict[str, list] = {}   # 95% interval of a gemeente's rate: [low, high] per period
-            class_values: dict[int, list[list[float]]] = {i: [[] for _ in periods] for i in range(len(SIZE_CLASSES))}
-            for code, level, period, year, value, low, high in v.select(
-                    "region_code", "region_level", "period", "year", "value", "value_low", "value_high").iter_rows():
-                by_region.setdefault(code, [None] * len(periods))[pos[period]] = value
-                if level == "gemeente" and low is not None:
-                    bounds.setdefault(code, [None] * len(periods))[pos[period]] = [round(low, 3), round(high, 3)]
-                if level == "gemeente" and value is not None and (year, code) in size_of:
-                    class_values[size_of[(year, code)]][pos[period]].append(value)
-            for i, lists in class_values.items():
-                by_region[f"SIZE{i}"] = [round(statistics.median(x), 2) if x else None for x in lists]
-            indicators.append({"id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"],
-                               "periods": periods, "labels": [period_label(p) for p in periods],
-                               "values": by_region, "bounds": bounds})
+        indicators = [self.profile_indicator(ind, values, size_of) for ind in published]
         gemeenten = []
         for r in latest_membership.sort("gemeente_name").iter_rows(named=True):
             code = r["gemeente_code"]
@@ -702,32 +808,75 @@ class SiteBuilder:
                 "csv": f"data/gemeenteprofiel/{code}.csv",
             })
         for g in gemeenten:
-            rows = []
-            regions = [(g["code"], g["name"]), tuple(g["jeugdregio"]), tuple(g["provincie"]), tuple(g["size"]),
-                       ("NL01", "Nederland")]
-            for ind in indicators:
-                own_bounds = ind["bounds"].get(g["code"], [None] * len(ind["periods"]))
-                for i, label in enumerate(ind["labels"]):
-                    rows.append([ind["title"], ind["unit"], label] +
-                                [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions] +
-                                (own_bounds[i] or [None, None]))
-            self.csv(g["csv"], ["indicator", "eenheid", "periode"] + [f"{n} ({c})" if not c.startswith("SIZE") else n
-                                                                     for c, n in regions]
-                     + [f"{g['name']}: 95%-interval ondergrens", f"{g['name']}: 95%-interval bovengrens"], rows)
+            self.profile_csv(g, indicators)
         default = next((i for i, g in enumerate(gemeenten) if g["code"] == "GM0363"), 0)
         return {"title": "Gemeenteprofiel", "gemeenten": gemeenten, "profile_indicators": indicators,
-                "profile_json": script_json({"gemeenten": gemeenten, "indicators": indicators, "default": default}),
+                "profile_json": script_json({"gemeenten": gemeenten, "indicators": indicators, "default": default,
+                                             "aboveNote": ABOVE_100_NOTE}),
                 "default": default}
+
+    def profile_indicator(self, ind: dict, values: pl.DataFrame, size_of: dict) -> dict:
+        """One indicator for the gemeenteprofiel: per region its values by period, the gemeenten's 95% intervals,
+        the medians per size class, the source of each period and the figures CBS published above 100%."""
+        ptype = self.data.main_period_type(ind["indicator_id"])
+        v = values.filter((pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype))
+        periods = sorted(v["period"].unique().to_list())
+        pos = {p: i for i, p in enumerate(periods)}
+        by_region: dict[str, list] = {}
+        bounds: dict[str, list] = {}   # 95% interval of a gemeente's rate: [low, high] per period
+        above: dict[str, list[int]] = {}  # per gemeente the periods (positions) CBS published above 100%
+        period_sources: list[str | None] = [None] * len(periods)
+        class_values: dict[int, list[list[float]]] = {i: [[] for _ in periods] for i in range(len(SIZE_CLASSES))}
+        for r in v.iter_rows(named=True):
+            code, i = r["region_code"], pos[r["period"]]
+            by_region.setdefault(code, [None] * len(periods))[i] = r["value"]
+            period_sources[i] = period_sources[i] or r["source_label"]
+            if r["region_level"] != "gemeente":
+                continue
+            if r["value_low"] is not None:
+                bounds.setdefault(code, [None] * len(periods))[i] = [round(r["value_low"], 3),
+                                                                     round(r["value_high"], 3)]
+            if r["published_above_100"]:
+                above.setdefault(code, []).append(i)
+            if r["value"] is not None and (r["year"], code) in size_of:
+                class_values[size_of[(r["year"], code)]][i].append(r["value"])
+        for i, lists in class_values.items():
+            by_region[f"SIZE{i}"] = [round(statistics.median(x), 2) if x else None for x in lists]
+        labels = [s for s in dict.fromkeys(period_sources) if s]
+        return {"id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"],
+                "format": js_number_format(ind["unit"]), "periods": periods,
+                "labels": [period_label(p) for p in periods], "values": by_region, "bounds": bounds,
+                "above100": above, "periodSources": [s or "" for s in period_sources],
+                "source": labels[0] if len(labels) == 1 else combined_source_label(labels) if labels else "",
+                "caveat": ind["caveat"] or ""}
+
+    def profile_csv(self, g: dict, indicators: list[dict]) -> None:
+        """All indicators of one gemeente beside its jeugdregio, provincie, size class and Nederland."""
+        regions = [(g["code"], g["name"]), tuple(g["jeugdregio"]), tuple(g["provincie"]), tuple(g["size"]),
+                   ("NL01", "Nederland")]
+        rows, sources, caveats = [], [], []
+        for ind in indicators:
+            own_bounds = ind["bounds"].get(g["code"], [None] * len(ind["periods"]))
+            flagged = ind["above100"].get(g["code"], [])
+            for i, label in enumerate(ind["labels"]):
+                rows.append([ind["title"], ind["unit"], label] +
+                            [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions] +
+                            (own_bounds[i] or [None, None]) + [i in flagged])
+                sources.append(Source(ind["periodSources"][i], "indicators", (ind["id"],))
+                               if ind["periodSources"][i] else None)
+                caveats.append(ind["caveat"] or None)
+        header = (["indicator", "eenheid", "periode"]
+                  + [f"{n} ({c})" if not c.startswith("SIZE") else n for c, n in regions]
+                  + [f"{g['name']}: 95%-interval ondergrens", f"{g['name']}: 95%-interval bovengrens",
+                     ABOVE_100_COLUMN])
+        self.sourced_csv(g["csv"], header, rows, sources, caveats)
 
     # -- 5. Blinde vlekken
     def page_blinde_vlekken(self) -> dict:
         gaps, proxies = [], []
         for ind in self.data.indicators.iter_rows(named=True):
-            full = self.data.registry.get(ind["indicator_id"], {})
-            extra = {k: v for k, v in full.items() if k not in {
-                "id", "title", "definition", "theme", "unit", "denominator", "direction", "levels", "frequency",
-                "ivrk_articles", "status", "sources"} and isinstance(v, (str, int, float, list))}
-            item = {**ind, "extra": extra}
+            item = {**ind, "source": self.data.indicator_source(ind["indicator_id"]),
+                    "status_label": STATUS_LABELS.get(ind["status"], ind["status"])}
             if ind["status"] == "gap":
                 gaps.append(item)
             elif ind["status"] == "proxy":
@@ -786,44 +935,88 @@ class SiteBuilder:
                                          "previous": previous}, indent=1), encoding="utf-8")
 
     def page_nieuw(self) -> dict:
-        v = self.data.values
+        v = self.data.values.filter(pl.col("source_table").is_not_null())
         per_table = []
         for (table, ptype), g in v.group_by(["source_table", "period_type"]):
             info = self.data.cbs_tables.get(table, {})
+            pub = self.data.publications.get(table)
             with_values = g.filter(pl.col("value").is_not_null())
             statuses = ", ".join(f"{s}: {n}" for s, n in sorted(
                 with_values.select("period", "status").unique().group_by("status").len().rows()))
-            per_table.append({"table": table, "title": info.get("title") or "", "modified": info.get("modified"),
-                              "period_type": ptype, "first": period_label(g["period"].min()),
+            caveats = [self.data.caveat(i) for i in sorted(g["indicator_id"].unique())]
+            per_table.append({"table": table, "period_type": ptype,
+                              "title": info.get("title") or (pub["publication_title"] if pub else ""),
+                              "modified": info.get("modified") or ("publicatie" if pub else None),
+                              "first": period_label(g["period"].min()),
                               "last": period_label(with_values["period"].max() if with_values.height else None),
-                              "periods": g["period"].n_unique(), "statuses": statuses})
+                              "periods": g["period"].n_unique(), "statuses": statuses or "–",
+                              "source": self.data.table_source(table),
+                              "caveat": " / ".join(dict.fromkeys(c for c in caveats if c)) or None})
         per_table.sort(key=lambda r: (r["table"], r["period_type"]))
         rel = self.release
-        revision_rows = []
-        for r in rel["revisions"]:
-            revision_rows.append([r["indicator_id"], self.data.region_names.get(r["region_code"], r["region_code"]),
-                                  r["region_code"], period_label(r["period"]), r["source_table"],
-                                  r.get("value_oud"), r["value"], r.get("status_oud"), r["status"]])
+        revision_rows, revision_sources, revision_caveats = self.revision_rows(rel["revisions"])
         revisions_csv = None
         if rel["previous"]:
-            revisions_csv = self.csv("data/revisies.csv", ["indicator", "regio", "code", "periode", "tabel",
-                                                          "oude waarde", "nieuwe waarde", "oude status",
-                                                          "nieuwe status"], revision_rows)
-        tables_csv = self.csv("data/perioden-per-tabel.csv",
-                              ["tabel", "titel", "Modified", "soort periode", "eerste", "laatste", "perioden", "status"],
-                              [[r["table"], r["title"], r["modified"], r["period_type"], r["first"], r["last"],
-                                r["periods"], r["statuses"]] for r in per_table])
+            revisions_csv = self.sourced_csv("data/revisies.csv", ["indicator", "regio", "code", "periode", "tabel",
+                                                                  "oude waarde", "nieuwe waarde", "eenheid",
+                                                                  "oude status", "nieuwe status"],
+                                             revision_rows, revision_sources, revision_caveats)
+        tables_csv = self.sourced_csv(
+            "data/perioden-per-tabel.csv",
+            ["tabel", "titel", "Modified", "soort periode", "eerste", "laatste", "perioden", "status"],
+            [[r["table"], r["title"], r["modified"], r["period_type"], r["first"], r["last"], r["periods"],
+              r["statuses"]] for r in per_table], [r["source"] for r in per_table], [r["caveat"] for r in per_table])
         signals = ["marts.monitor"] if self.data.has("marts", "monitor") else []
         return {"title": "Nieuw in deze release", "per_table": per_table, "tables_csv": tables_csv,
                 "release": rel, "revisions_csv": revisions_csv,
-                "revision_rows": [[c if i < 5 or i > 6 else nl_number(c) for i, c in enumerate(r)]
-                                  for r in revision_rows[:200]],
+                "revision_rows": [[display_cell(c) if i not in (5, 6) else with_unit(c, r[7])
+                                   for i, c in enumerate(r)] for r in revision_rows[:200]],
+                "revision_sources": revision_sources[:200],
+                "revision_caveats": [c for c in dict.fromkeys(revision_caveats[:200]) if c],
                 "previous_built": (datetime.fromisoformat(rel["previous"]["built_at"]).strftime("%d-%m-%Y %H:%M")
                                    if rel["previous"] and rel["previous"].get("built_at") else "onbekend"),
                 "new_periods": [(t, period_label(p)) for t, p in rel["new_periods"]],
                 "signal_tables": signals, "fingerprint": self.fingerprint, "uses_plotly": False}
 
+    def revision_rows(self, revisions: list[dict]) -> tuple[list[list], list[Source | None], list[str | None]]:
+        """The revised figures with their current source and caveat."""
+        keys = ["indicator_id", "region_code", "period", "source_table"]
+        labels = {}
+        if revisions:
+            changed = pl.DataFrame([{k: r[k] for k in keys} for r in revisions])
+            own = (self.data.values.sort("boundary_year", nulls_last=False).unique(subset=keys, keep="first")
+                   .join(changed, on=keys).select(*keys, "source_label"))
+            labels = {tuple(r[:4]): r[4] for r in own.rows()}
+        rows, sources, caveats = [], [], []
+        for r in revisions:
+            ind = self.data.by_id.get(r["indicator_id"], {})
+            label = labels.get(tuple(r[k] for k in keys))
+            rows.append([ind.get("title", r["indicator_id"]),
+                         self.data.region_names.get(r["region_code"], r["region_code"]), r["region_code"],
+                         period_label(r["period"]), r["source_table"], r.get("value_oud"), r["value"],
+                         ind.get("unit"), r.get("status_oud"), r["status"]])
+            sources.append(Source(label, "indicators", (r["indicator_id"],)) if label
+                           else self.data.indicator_source(r["indicator_id"]))
+            caveats.append(ind.get("caveat"))
+        return rows, sources, caveats
+
     # -- 7. Verantwoording
+    def source_rows(self, ind: dict) -> list[list[str]]:
+        """The sources of an indicator as a table: CBS tables with their columns, publications with their figure."""
+        rows = []
+        for s in ind["sources"] or []:
+            if s["table"]:
+                info = self.data.cbs_tables.get(s["table"], {})
+                rows.append([f"CBS, {s['table']}", info.get("title") or "–", s["column"] or "–",
+                             s["care_form"] or "–", info.get("modified") or "onbekend (niet in de momentopname)"])
+            else:
+                pub = self.data.publications.get(s["publication"])
+                rows.append([pub["organisation"] if pub else s["publication"],
+                             publication_citation(pub["publication_title"], pub["publication_year"], pub["via"])
+                             if pub else "–", s["publication_indicator"] or "–", s["publication_group"] or "–",
+                             "niet van toepassing (publicatie)"])
+        return rows
+
     def page_verantwoording(self) -> dict:
         items = []
         status_by_ind = {ind: ", ".join(f"{s} ({n} perioden)" for s, n in sorted(g.select("period", "status").unique()
@@ -831,13 +1024,9 @@ class SiteBuilder:
                          for (ind,), g in self.data.values.filter(pl.col("value").is_not_null())
                          .group_by("indicator_id")}
         for ind in self.data.indicators.iter_rows(named=True):
-            sources = []
-            for s in ind["sources"] or []:
-                info = self.data.cbs_tables.get(s["table"], {})
-                sources.append({"table": s["table"], "column": s["column"], "care_form": s["care_form"],
-                                "title": info.get("title") or "", "modified": info.get("modified"),
-                                "mode": info.get("source_mode")})
-            items.append({**ind, "sources_info": sources, "release_status": status_by_ind.get(ind["indicator_id"]),
+            items.append({**ind, "source_rows": self.source_rows(ind),
+                          "source": self.data.indicator_source(ind["indicator_id"]),
+                          "release_status": status_by_ind.get(ind["indicator_id"]),
                           "status_label": STATUS_LABELS.get(ind["status"], ind["status"]),
                           "direction_label": DIRECTION_LABELS.get(ind["direction"], ind["direction"])})
         quality = []
@@ -845,7 +1034,8 @@ class SiteBuilder:
             if any(w in table for w in ("quality", "gate", "check", "validation", "expectation")) \
                     and schema not in ("raw",):
                 frame = self.data.table_frame(schema, table, 200)
-                quality.append({"name": f"{schema}.{table}", "columns": frame.columns, "rows": frame.rows()})
+                quality.append({"name": f"{schema}.{table}", "columns": frame.columns,
+                                "rows": [[display_cell(c) for c in row] for row in frame.rows()]})
         gate_reports, gate_run = [], None
         latest = self.site.parent / "quality" / "latest"  # written by kindbelang.quality, if it ran
         if latest.is_dir():
@@ -855,15 +1045,14 @@ class SiteBuilder:
                     r = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     continue
-                gate_reports.append([r.get("table"), r.get("suite"), r.get("rows"), len(r.get("expectations", [])),
-                                     "geslaagd" if r.get("success") else "niet geslaagd",
-                                     r.get("critical_failed"), r.get("warnings_failed")])
+                gate_reports.append([display_cell(c) for c in (
+                    r.get("table"), r.get("suite"), r.get("rows"), len(r.get("expectations", [])),
+                    "geslaagd" if r.get("success") else "niet geslaagd", r.get("critical_failed"),
+                    r.get("warnings_failed"))])
         report = self.site.parent / "quality" / "latest" / "index.html"
         return {"title": "Verantwoording", "items": items, "quality": quality, "uses_plotly": False,
                 "gate_reports": gate_reports, "gate_run": gate_run, "dictionary": self.data_dictionary(),
-                "quality_report": "../quality/latest/index.html" if report.exists() else None,
-                "tables": sorted(self.data.cbs_tables.values(), key=lambda r: r["table_id"])}
-
+                "quality_report": "../quality/latest/index.html" if report.exists() else None}
 
     def data_dictionary(self) -> list[dict]:
         """Every marts table and column with its comment (duckdb_tables()/duckdb_columns())."""

@@ -1,4 +1,7 @@
-"""Dutch number, period and text formatting, the site's label constants, and CSV writing for Dutch Excel."""
+"""Dutch number, period and text formatting, the site's label constants, source labels, and CSV writing for
+Dutch Excel. Every number the site prints goes through `nl_number`/`with_unit`/`figure_text` (also in the charts'
+hover labels); the map and gemeenteprofiel tables, drawn in the browser, get their decimals and unit from
+`js_number_format`."""
 
 from __future__ import annotations
 
@@ -16,42 +19,157 @@ OUDERDOMEIN_LABELS = {"schulden_inkomen": "Schulden en inkomen", "wonen": "Wonen
                       "ggz_gezondheid": "Ggz en gezondheid", "relaties_scheiding": "Relaties en scheiding",
                       "justitie": "Justitie"}
 PERIOD_TYPE_ORDER = {"jaar": 0, "halfjaar": 1, "kwartaal": 2, "maand": 3, "eenmalig": 4}
+ABOVE_100_NOTE = "CBS publiceerde hier een aandeel boven 100%; zo overgenomen, niet gecorrigeerd."
+NO_VALUE = "–"
 
 
 def period_label(period: str) -> str:
+    """'2016HJ02' -> '2016 2e halfjaar', '2011-12-31' -> '31-12-2011'; other labels ('circa 2023') as they are."""
     m = re.fullmatch(r"(\d{4})(JJ|HJ|KW|MM)(\d\d)", period or "")
-    if not m:
-        return str(period)
-    year, kind, n = m[1], m[2], int(m[3])
-    if kind == "JJ":
-        return year
-    names = {"HJ": "halfjaar", "KW": "kwartaal", "MM": "maand"}
-    return f"{year} {n}e {names[kind]}"
+    if m:
+        year, kind, n = m[1], m[2], int(m[3])
+        if kind == "JJ":
+            return year
+        names = {"HJ": "halfjaar", "KW": "kwartaal", "MM": "maand"}
+        return f"{year} {n}e {names[kind]}"
+    d = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", period or "")
+    if d:
+        return f"{d[3]}-{d[2]}-{d[1]}"
+    return NO_VALUE if period is None else str(period)
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def is_count(unit: str | None) -> bool:
+    """'aantal', 'aantal kinderen': whole numbers, never decimals."""
+    return unit is not None and (unit == "aantal" or unit.startswith("aantal "))
+
+
+def decimals_for(unit: str | None) -> int:
+    if unit == "r":
+        return 2
+    return 0 if is_count(unit) else 1
 
 
 def nl_number(value, unit: str | None = None, decimals: int | None = None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    """12345.6 -> '12.346' (a count) or '12.345,6': Dutch thousands separator and decimal comma."""
+    if is_missing(value):
+        return NO_VALUE
     if decimals is None:
-        decimals = 2 if unit == "r" else 0 if unit == "aantal" or (isinstance(value, int)) else 1
+        decimals = 0 if isinstance(value, int) and not isinstance(value, bool) else decimals_for(unit)
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
-def with_unit(value, unit: str | None) -> str:
-    text = nl_number(value, unit)
-    if text == "–":
-        return "geen cijfer"
-    return f"{text}%" if unit == "%" else text
+def unit_suffix(unit: str | None) -> str:
+    """What follows the number: '%', ' kinderen' (for 'aantal kinderen'), ' x 1 000 kinderen', ' per 1 000 inwoners'."""
+    if unit in (None, "", "-", "aantal", "r"):
+        return ""
+    if unit == "%":
+        return "%"
+    return " " + unit.removeprefix("aantal ")
 
+
+def with_unit(value, unit: str | None) -> str:
+    """The number with its unit, always: '12,3%', '186,4 x 1 000 kinderen', '900.000 kinderen'."""
+    if is_missing(value):
+        return "geen cijfer"
+    return nl_number(value, unit) + unit_suffix(unit)
+
+
+def literal_wording(wording: str | None, value) -> str | None:
+    """The publication's own words for a figure ('bijna 485.000'), or None when the stored wording is only the
+    number itself in machine form ('186.4', '900000'), which would misread in Dutch."""
+    if not wording or not wording.strip():
+        return None
+    try:
+        if not is_missing(value) and float(wording) == float(value):
+            return None
+    except ValueError:
+        pass
+    return wording.strip()
+
+
+def figure_text(value, unit: str | None, wording: str | None = None) -> str:
+    """A figure as the site prints it: the publication's wording when there is one, else the Dutch number; with
+    the unit."""
+    literal = literal_wording(wording, value)
+    if literal is None:
+        return with_unit(value, unit)
+    suffix = unit_suffix(unit)
+    if suffix and literal.endswith(suffix.strip()):
+        return literal
+    return literal + suffix
+
+
+def change_text(change, unit: str | None) -> str:
+    """'+1,2 procentpunt', '−3.000 kinderen', '±0,0 per 1 000 inwoners'; '–' without a change."""
+    if is_missing(change):
+        return NO_VALUE
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    suffix = " procentpunt" if unit == "%" else unit_suffix(unit)
+    return f"{sign}{nl_number(abs(change), unit)}{suffix}"
+
+
+def yes_no(flag) -> str:
+    return "ja" if flag else "nee"
+
+
+def display_cell(value) -> str:
+    """A raw table cell for the page: '–' for missing values, 'ja'/'nee', the exact number with a decimal comma."""
+    if is_missing(value):
+        return NO_VALUE
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display_cell(v) for v in value) or NO_VALUE
+    return csv_cell(value)
+
+
+def dutch_list(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+
+
+# ------------------------------------------------------------------------------------------- source labels
+# The marts carry the label of every indicator figure (`source_label`); these make the same wording for the few
+# tables that carry only a CBS table id or a publication id (the household, linkage and model marts).
+
+def cbs_source_label(table: str) -> str:
+    return f"Bron: CBS, {table}"
+
+
+def publication_citation(title: str, year, via: str | None = None) -> str:
+    """'Kinderen uit de knel (2023)', 'Cijfers armoederisico 2021 (2022), via nu.nl'."""
+    return f"{title} ({year})" + (f", via {via}" if via else "")
+
+
+def publication_source_label(organisation: str, title: str, year, via: str | None = None) -> str:
+    """The wording of marts.indicator_values.source_label for a publication figure."""
+    return f"Bron: {organisation}, {publication_citation(title, year, via)}"
+
+
+def combined_source_label(labels: list[str], note: str | None = None) -> str:
+    """One 'Bron:' line for a figure made from several sources: 'Bron: CBS, 84134NED; CBS, 81064NED (note)'."""
+    parts = list(dict.fromkeys(label.removeprefix("Bron: ") for label in labels if label))
+    return "Bron: " + "; ".join(parts) + (f" ({note})" if note else "")
+
+
+# ------------------------------------------------------------------------------------------- CSV and HTML text
 
 def csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return yes_no(value)
     if isinstance(value, float):
         if math.isnan(value):
             return ""
         return repr(value).replace(".", ",") if value != int(value) else str(int(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(csv_cell(v) for v in value)
     return str(value)
 
 
@@ -87,3 +205,8 @@ def script_json(data) -> str:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
+
+def js_number_format(unit: str | None) -> dict:
+    """How the page's script prints a number of this unit (the map and gemeenteprofiel tables): the decimals of
+    `nl_number` and the suffix of `with_unit`, with the nl-NL locale."""
+    return {"decimals": decimals_for(unit), "suffix": unit_suffix(unit)}
