@@ -40,6 +40,15 @@ STATLINE_BQ = {
 }
 TRUNCATED = "The source export holds only the first 10,000 rows (first ODataFeed page); rows after it are missing."
 
+def _labels_ending(rel_path: str, *suffixes: str) -> set[str]:
+    with (SHARED / "dertje__cbs_datasets" / rel_path).open(encoding="utf-8-sig", newline="") as handle:
+        return {row["RegioS"].strip() for row in csv.DictReader(handle, delimiter=";")
+                if row["RegioS"].strip().endswith(suffixes)}
+
+
+VEILIG_THUIS_REGIONS = _labels_ending("veilig_thuis/84847NED.csv", "(VT)")
+GGD_REGIONS = _labels_ending("gezondheidsmonitor/85563NED.csv", "(GG)", "(CG)")
+
 # table id -> (file under cbs-candidates/dertje__cbs_datasets, title tag from PROVENANCE.md, notes)
 DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
     "82972NED": ("jeugdzorg/82972NED.csv", "CBS page", {}),
@@ -90,6 +99,13 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
     # jeugdhulp and jeugdbescherming percentages) and the parental-domain measures of issue 13.
     **{tid: (f"gemeentefonds/{tid}.csv", "catalog", {}) for tid in (
         "83440NED", "83718NED", "83997NED", "84590NED", "84860NED", "85052NED", "85309NED", "85383NED")},
+    # Domestic violence (issue 13): Veilig Thuis per gemeente, half years and years. The 27 Veilig Thuis-regio's
+    # carry no CBS code in the export (and none in Gebieden in Nederland): dropped, as the pipeline does not use them.
+    "84847NED": ("veilig_thuis/84847NED.csv", "catalog", {
+        "drop_labels": VEILIG_THUIS_REGIONS, "drop_note": "Veilig Thuis-regio's (VT)"}),
+    # Gezondheidsmonitor 2022: survey estimates for adults with CBS's own 95% interval (dimension Marges).
+    "85563NED": ("gezondheidsmonitor/85563NED.csv", "catalog", {
+        "drop_labels": GGD_REGIONS, "drop_note": "GGD-regio's (GG) and areas marked (CG) such as Friese Waddeneilanden"}),
     "70739NED": ("regio/70739ned.csv", "descriptive", {}),
     **{tid: (f"regio/{tid}.csv", "inferred from the gemeente set", {}) for tid in (
         "82949NED", "83287NED", "83553NED", "83859NED", "84378NED", "84721NED",
@@ -229,7 +245,12 @@ def import_dertje(table_id: str, regions: dict[str, str]) -> RawTable:
                 f"Dropped {sum(sizes.values())} rows of gemeentegrootteklassen ({', '.join(sorted(sizes))}): "
                 "their CBS keys cannot be recovered from the export and the pipeline does not use them."
             )
-        if unplaced:
+        if unplaced and "drop_note" in notes:
+            row_filters.append(
+                f"Dropped {sum(unplaced.values())} rows of {len(unplaced)} {notes['drop_note']}: no CBS code in the "
+                "export; not used by the pipeline."
+            )
+        elif unplaced:
             row_filters.append(
                 f"Dropped {sum(unplaced.values())} rows of {', '.join(sorted(unplaced))} (persons without a "
                 "known region): no CBS code in the export; not used by the pipeline."
