@@ -30,6 +30,8 @@ class CatalogTable:
     purpose: str
     group: str
     boundary_year: int | None = None
+    # The period of a table without a Perioden dimension (a one-off table or one edition of a yearly series).
+    period_key: str | None = None
     columns: dict[str, ColumnDoc] = field(default_factory=dict)
     # Schema changes a live fetch may bring in without stopping: true (any change) or a list of column keys
     # or exact change reports (as printed by the failed fetch). Default: every change stops the fetch.

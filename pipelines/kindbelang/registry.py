@@ -67,6 +67,9 @@ def check_parts(ident: str, ind: dict, ids: set[str], path: Path) -> None:
             raise ValueError(f"{path.name}: {ident}: unknown kind of denominator {denominator}")
     elif denominator not in (None, "column", "derived"):
         raise ValueError(f"{path.name}: {ident}: unknown kind of denominator {denominator!r}")
+    interval = parts.get("interval")
+    if interval is not None and not {"dimension", "low", "high", "method"} <= interval.keys():
+        raise ValueError(f"{path.name}: {ident}: an interval names its dimension, low, high and method")
     if numerator == "derived" and denominator in (None, "derived"):
         raise ValueError(f"{path.name}: {ident}: a derived numerator needs a denominator")
     if denominator == "derived" and numerator != "column":

@@ -11,6 +11,7 @@
 --     still moves by chance from year to year; the interval shows how much. It is never narrower than rounding;
 --   a rate without parts (its true denominator is not in the data): the rounding range only;
 --   a count: the rounding range (CBS rounds youth-care counts to fives); an exact count gets none;
+--   a survey estimate: the source's own 95% interval (interval_source, e.g. the Gezondheidsmonitor's margins);
 --   publication figures: empty (their rounding is in published_wording: 'ruim', 'bijna').
 -- A share CBS published above 100% (published_above_100) gets the rounding range only: no count model fits it.
 WITH combined AS (
@@ -30,7 +31,7 @@ bounded AS (
 )
 SELECT
     b.* EXCLUDE (scale, share_low, share_high, n_min, numerator_low, numerator_high, denominator_high,
-                 published_low, published_high),
+                 published_low, published_high, interval_source),
     -- The range of values consistent with CBS's rounding (before chance is added).
     CASE WHEN b.source_kind = 'cbs' THEN b.share_low END AS rounding_low,
     CASE WHEN b.source_kind = 'cbs' THEN b.share_high END AS rounding_high,
@@ -40,7 +41,8 @@ SELECT
     CASE WHEN b.scale IS NOT NULL AND b.n_min > 0 AND b.share_high <= b.scale AND NOT b.published_above_100
               THEN greatest(wilson_high(b.share_high / b.scale * b.n_min, b.n_min) / 100 * b.scale, b.share_high)
          WHEN b.source_kind = 'cbs' AND b.share_low < b.share_high THEN b.share_high END AS value_high,
-    CASE WHEN b.scale IS NOT NULL AND b.n_min > 0 AND b.share_high <= b.scale AND NOT b.published_above_100
+    CASE WHEN b.interval_source IS NOT NULL AND b.share_low < b.share_high THEN b.interval_source
+         WHEN b.scale IS NOT NULL AND b.n_min > 0 AND b.share_high <= b.scale AND NOT b.published_above_100
               THEN 'Wilson 95% op de uiterste waarden die de CBS-afronding toelaat'
          WHEN b.source_kind = 'cbs' AND b.share_low < b.share_high
               THEN 'alleen afronding (geen teller en noemer)'

@@ -25,6 +25,7 @@ SELECT
     h.published_low, h.published_high, h.published_above_100,
     'omgerekend naar de indeling van ' || h.boundary_year || ': tellers en noemers opgeteld' AS derivation,
     CAST(NULL AS VARCHAR) AS denominator_source,
+    CAST(NULL AS VARCHAR) AS interval_source,
     r.unit,
     h.status,
     'cbs' AS source_kind,

@@ -35,7 +35,7 @@ youth_care AS (
         coalesce(p.published_low, non_negative(u.value - u.half_step)) AS published_low,
         coalesce(p.published_high, u.value + u.half_step) AS published_high,
         coalesce(p.published_above_100, u.unit = '%' AND u.value > 100) AS published_above_100,
-        p.derivation, p.denominator_source,
+        p.derivation, p.denominator_source, p.interval_source,
         r.unit,
         u.status,
         'cbs' AS source_kind,
@@ -71,6 +71,7 @@ parental AS (
         p.scale,
         p.numerator_low, p.numerator_high, p.denominator_low, p.denominator_high,
         p.published_low, p.published_high, p.published_above_100, p.derivation, p.denominator_source,
+        p.interval_source,
         i.unit,
         p.status,
         'cbs' AS source_kind,
@@ -110,6 +111,7 @@ publication AS (
         pub.note AS source_note,
         CAST(NULL AS VARCHAR) AS derivation,
         CAST(NULL AS VARCHAR) AS denominator_source,
+        CAST(NULL AS VARCHAR) AS interval_source,
         FALSE AS published_above_100,
         pub.url AS source_url,
         -- The literal wording where the curated file quotes it ('bijna 485.000'), else the number as printed.
@@ -129,7 +131,7 @@ SELECT
          ELSE year || ' ' || period_number || 'e ' || period_type END AS period_label,
     year, period_type, period_number, value, numerator, denominator, scale, numerator_low, numerator_high,
     denominator_low, denominator_high, published_low, published_high, published_above_100, derivation,
-    denominator_source, unit, status, source_kind, source_table, source_organisation, source_label, source_note,
+    denominator_source, interval_source, unit, status, source_kind, source_table, source_organisation, source_label, source_note,
     source_url, published_wording, source_modified, CAST(NULL AS INTEGER) AS boundary_year
 FROM (
     SELECT * FROM youth_care

@@ -32,7 +32,8 @@ from kindbelang.resources import Warehouse, replace_table
 
 CAVEAT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)."
 PARENTAL = ["zorgpremie_achterstand_pct", "wsnp_per_1000", "wsnp_uitgesproken_per_1000", "verdachten_per_1000",
-            "bijstand_per_1000"]
+            "bijstand_per_1000", "kinderen_laag_inkomen_pct", "ouders_psychische_medicatie_per_1000",
+            "volwassenen_psychische_klachten_pct", "veilig_thuis_meldingen_per_1000", "adreslozen_per_1000"]
 YOUTH_CARE = ["jeugdzorg_pct", "jeugdhulp_pct", "jeugdbescherming_pct", "jeugdreclassering_pct"]
 OUTCOMES = {"jeugdhulp_pct": "jeugdhulp", "jeugdbescherming_pct": "jeugdbescherming"}
 MIN_N = 10

@@ -22,8 +22,6 @@ from kindbelang.registry import load_populations, load_registry
 from kindbelang.resources import Warehouse
 
 REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten", "Wijken")
-# 84799NED (Kerncijfers wijken en buurten 2020) has no Perioden dimension: it describes 1 January 2020.
-PERIODLESS_TABLES = {"84799NED": "2020JJ00"}
 
 
 def _num(x: float | None) -> str:
@@ -44,13 +42,27 @@ def _filters(table: str, alias: str, where: dict | None) -> list[str]:
             for dim, title in (where or {}).items()]
 
 
-def _region_expression(con, table: str, alias: str = "c") -> str:
-    """The table's region code; a table without a region dimension (60060NED) describes Nederland."""
+def _region_column(con, table: str) -> str | None:
     columns = {c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?",
         [f"cbs_{table.lower()}"]).fetchall()}
-    region = next((c for c in REGION_DIMENSIONS if c in columns), None)
+    return next((c for c in REGION_DIMENSIONS if c in columns), None)
+
+
+def _region_expression(con, table: str, alias: str = "c") -> str:
+    """The table's region code; a table without a region dimension (60060NED) describes Nederland."""
+    region = _region_column(con, table)
     return f"normalise_region_code({alias}.{region})" if region else "'NL01'"
+
+
+def _interval_cell(con, d: "Declaration", bound: str) -> str:
+    """A bound the source publishes itself (survey margins, e.g. 85563NED Marges), from the same row otherwise."""
+    interval = d.parts["interval"]
+    dimensions = {**d.source.get("where", {}), interval["dimension"]: interval[bound]}
+    region = _region_column(con, d.table)
+    conditions = [f"x.{region} = c.{region}", *_filters(d.table, "x", dimensions)]
+    return (f"(SELECT CAST(x.{d.source['column']} AS DOUBLE) FROM raw.cbs_{d.table.lower()} AS x "
+            f"WHERE {' AND '.join(conditions)})")
 
 
 # --- populations -------------------------------------------------------------------------------------------
@@ -132,12 +144,20 @@ def _cell_sql(con, d: Declaration) -> str:
     """One row per region and period of the source table, with the cells this declaration reads."""
     table, src = d.table, d.source
     region = _region_expression(con, table)
-    period = f"'{PERIODLESS_TABLES[table]}'" if table in PERIODLESS_TABLES else "trim(c.Perioden)"
-    where = _filters(table, "c", {"VormenVanJeugdzorg": src["care_form"]} if src.get("care_form") else None)
+    fixed_period = catalog_table(table).period_key
+    period = f"'{fixed_period}'" if fixed_period else "trim(c.Perioden)"
+    dimensions = {**({"VormenVanJeugdzorg": src["care_form"]} if src.get("care_form") else {}), **src.get("where", {})}
+    where = _filters(table, "c", dimensions)
+    # CBS's own release status per figure where the table has one (85383NED StatusCijfer).
+    status = (f"lower({sql_literal(dimensions['StatusCijfer'])})" if "StatusCijfer" in dimensions
+              else "CAST(NULL AS VARCHAR)")
     column = lambda key: f"CAST(c.{src[key]} AS DOUBLE)" if src.get(key) else "CAST(NULL AS DOUBLE)"  # noqa: E731
-    return (f"SELECT {region} AS region_code, {period} AS period_key, "
+    bounds = (f"{_interval_cell(con, d, 'low')} AS cell_low, {_interval_cell(con, d, 'high')} AS cell_high"
+              if "interval" in d.parts else "CAST(NULL AS DOUBLE) AS cell_low, CAST(NULL AS DOUBLE) AS cell_high")
+    return (f"SELECT {region} AS region_code, {period} AS period_key, {bounds}, "
             f"{column('column')} AS cell_value, {column('numerator_column')} AS cell_numerator, "
-            f"{column('denominator_column')} AS cell_denominator FROM raw.cbs_{table.lower()} AS c"
+            f"{column('denominator_column')} AS cell_denominator, {status} AS cell_status "
+            f"FROM raw.cbs_{table.lower()} AS c"
             + (" WHERE " + " AND ".join(where) if where else ""))
 
 
@@ -153,6 +173,8 @@ def _parts_expressions(d: Declaration) -> dict[str, str]:
     e = {"v": "c.cell_value" if published else "NULL",
          "v_lo": f"non_negative(c.cell_value - {v_half})" if published else "NULL",
          "v_hi": f"(c.cell_value + {v_half})" if published else "NULL"}
+    if "interval" in parts:  # the source's own interval, never narrower than its rounding
+        e |= {"v_lo": f"least(c.cell_low, {e['v_lo']})", "v_hi": f"greatest(c.cell_high, {e['v_hi']})"}
     denominator, numerator = parts.get("denominator"), parts.get("numerator")
     if isinstance(denominator, dict) and "population" in denominator:
         e |= {"n": "pop.value", "n_lo": "pop.value_low", "n_hi": "pop.value_high"}
@@ -214,11 +236,13 @@ def declaration_sql(con, d: Declaration) -> str:
     denominator = d.parts.get("denominator")
     joins = ""
     if isinstance(denominator, dict) and "population" in denominator:
-        # A computed rate exists only where its population does (no inhabitants before 2015: no rate); a
-        # published rate keeps its value and simply has no parts there.
-        join = "JOIN" if d.parts["value"] == "computed" else "LEFT JOIN"
-        joins = (f"{join} staging.populations AS pop ON pop.population_id = '{denominator['population']}' "
+        pid = denominator["population"]
+        joins = (f"LEFT JOIN staging.populations AS pop ON pop.population_id = '{pid}' "
                  "AND pop.region_code = c.region_code AND pop.year = c.per_year")
+        if d.parts["value"] == "computed":
+            # A computed rate exists only for years its population covers (no inhabitants before 2015: no rate);
+            # a gemeente without a population in a covered year keeps an empty row.
+            joins += (f"\nWHERE c.per_year IN (SELECT year FROM staging.populations WHERE population_id = '{pid}')")
     elif isinstance(denominator, dict) and "indicator" in denominator:
         joins = (f"LEFT JOIN parts_{denominator['indicator']} AS base ON base.region_code = c.region_code "
                  "AND base.period_key = c.period_key AND base.source_table = c.source_table")
@@ -231,12 +255,14 @@ def declaration_sql(con, d: Declaration) -> str:
        {e['n']} AS denominator, {e['n_lo']} AS denominator_low, {e['n_hi']} AS denominator_high,
        {_num(d.scale)} AS scale, {value} AS value, {'TRUE' if d.parts['value'] == 'published' else 'FALSE'} AS value_is_published,
        {sql_literal(_derivation(d))} AS derivation, {_denominator_label(d)} AS denominator_source,
+       {sql_literal(d.parts['interval']['method']) if 'interval' in d.parts else 'CAST(NULL AS VARCHAR)'}
+           AS interval_source,
        c.status, c.source_modified
 FROM (
     SELECT cells.*, '{d.table}' AS source_table,
            coalesce(per.year, CAST(left(cells.period_key, 4) AS INTEGER)) AS per_year,
            coalesce(per.period_type, 'jaar') AS period_type, per.period_number,
-           coalesce(per.status, 'onbekend') AS status, t.modified AS source_modified
+           coalesce(cells.cell_status, per.status, 'onbekend') AS status, t.modified AS source_modified
     FROM ({_cell_sql(con, d)}) AS cells
     LEFT JOIN staging.cbs_periods AS per ON per.table_id = '{d.table}' AND per.period_key = cells.period_key
     JOIN raw.cbs_tables AS t ON t.table_id = '{d.table}'
