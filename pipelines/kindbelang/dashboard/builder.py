@@ -74,8 +74,9 @@ def same_source(a: dict, b: dict) -> bool:
 
 
 def release_status(row: dict) -> str:
-    """CBS's release status of a figure; a publication figure has none."""
-    return "publicatiecijfer" if row["source_kind"] == "publicatie" else (row["status"] or "onbekend")
+    """The release status as the source gives it (voorlopig, nader voorlopig, definitief), else onbekend: a
+    publication figure carries none, and it is never guessed."""
+    return row["status"] or "onbekend"
 
 
 def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
