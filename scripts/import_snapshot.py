@@ -21,7 +21,7 @@ import polars as pl
 
 from kindbelang.catalog import catalog_table
 from kindbelang.cbs_periods import is_reference_date, label_to_key
-from kindbelang.raw_store import RawTable, coverage, write_raw_table
+from kindbelang.raw_store import REGION_DIMENSIONS, RawTable, coverage, write_raw_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared" / "cbs-candidates"
@@ -111,7 +111,6 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
         "82949NED", "83287NED", "83553NED", "83859NED", "84378NED", "84721NED",
         "84929NED", "85067NED", "85385NED", "85755NED", "86059NED")},
 }
-REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten", "Wijken")
 GEBIEDEN_IDS = [tid for tid, (path, _, _) in DERTJE_TABLES.items() if path.startswith("regio/8")]
 SIZE_CLASS = re.compile(r"inwoners( of meer)?$")
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+# The names CBS gives a table's geographic dimension (the importer and the indicator parts both look for it).
+REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten", "Wijken")
 DIMENSION_SCHEMA = {
     "dimension": pl.String,
     "key": pl.String,

@@ -44,6 +44,12 @@ def load_rvs_chapters(path: Path = RVS_FILE) -> dict[int, dict]:
     return {c["chapter"]: c for c in yaml.safe_load(path.read_text(encoding="utf-8"))["chapters"]}
 
 
+def publication_label(source_id: str) -> str:
+    """'<organisation>, <title> (<year>)[, via <site>]': the citation behind every 'Bron:' of a publication figure."""
+    pub = load_publications()[source_id]
+    return f"{pub['organisation']}, {pub['title']} ({pub['year']})" + (f", via {pub['via']}" if pub.get("via") else "")
+
+
 PART_VALUES = {"published", "computed"}
 PART_NUMERATORS = {None, "published", "column", "derived"}
 

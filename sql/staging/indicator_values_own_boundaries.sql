@@ -106,8 +106,7 @@ publication AS (
         'publicatie' AS source_kind,
         pub.source_id AS source_table,
         pub.organisation AS source_organisation,
-        'Bron: ' || pub.organisation || ', ' || pub.publication_title || ' (' || pub.publication_year || ')'
-            || coalesce(', via ' || pub.via, '') AS source_label,
+        pub.source_label,
         pub.note AS source_note,
         CAST(NULL AS VARCHAR) AS derivation,
         CAST(NULL AS VARCHAR) AS denominator_source,

@@ -36,7 +36,7 @@ import shapely
 from shapely.geometry import shape
 
 from kindbelang.assets.regions import GEBIEDEN
-from kindbelang.registry import load_publications
+from kindbelang.registry import load_publications, publication_label
 from kindbelang.resources import Warehouse, replace_table
 from kindbelang.settings import PROJECT_ROOT
 
@@ -206,9 +206,10 @@ def read_publications(folder: Path = PUBLICATIONS_DIR) -> pl.DataFrame:
     figures = pl.concat(frames, how="diagonal")
     publishers = pl.DataFrame(
         [{"source_id": key, "organisation": pub["organisation"], "publication_title": pub["title"],
-          "publication_year": pub["year"], "via": pub.get("via")} for key, pub in load_publications().items()],
+          "publication_year": pub["year"], "via": pub.get("via"), "source_label": f"Bron: {publication_label(key)}"}
+         for key, pub in load_publications().items()],
         schema={"source_id": pl.String, "organisation": pl.String, "publication_title": pl.String,
-                "publication_year": pl.Int64, "via": pl.String})
+                "publication_year": pl.Int64, "via": pl.String, "source_label": pl.String})
     unknown = set(figures["source_id"]) - set(publishers["source_id"])
     if unknown:
         raise ValueError(f"publications.yaml does not say who published {', '.join(sorted(unknown))}")

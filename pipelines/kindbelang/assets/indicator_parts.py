@@ -18,10 +18,9 @@ import dagster as dg
 
 from kindbelang.assets.sql_models import comment_columns, run_macros, sql_literal
 from kindbelang.catalog import catalog_table
+from kindbelang.raw_store import REGION_DIMENSIONS
 from kindbelang.registry import load_populations, load_registry
 from kindbelang.resources import Warehouse
-
-REGION_DIMENSIONS = ("RegioS", "Regio", "Woongemeente", "WijkenEnBuurten", "Wijken")
 
 
 def _num(x: float | None) -> str:
@@ -82,8 +81,6 @@ def populations_sql(con) -> str:
             region = _region_expression(con, table)
             conditions = [f"region_level({region}) IN ('gemeente', 'land')",
                           *_filters(table, "c", edition.get("where"))]
-            if "period" in edition:
-                conditions.append(f"trim(c.Perioden) = '{edition['period']}'")
             selects.append(
                 f"SELECT '{pid}' AS population_id, {int(edition['year'])} AS year, "
                 f"{region} AS region_code, CAST(c.{column} AS DOUBLE) AS value, "

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from kindbelang.assets.sql_models import comment_columns
-from kindbelang.registry import load_publications, load_registry, load_rvs_chapters
+from kindbelang.registry import load_publications, load_registry, load_rvs_chapters, publication_label
 from kindbelang.resources import Warehouse, replace_table
 
 SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "numerator_column": pl.String,
@@ -17,12 +17,9 @@ SOURCE_STRUCT = pl.Struct({"table": pl.String, "column": pl.String, "numerator_c
 
 def source_label(sources: list[dict]) -> str:
     """'Bron: CBS, 85098NED en 82972NED' or 'Bron: Trimbos-instituut, <publicatie> (2023)': never CBS for others."""
-    publications = load_publications()
     tables = list(dict.fromkeys(s["table"] for s in sources if s["table"]))
     parts = [f"CBS, {dutch_list(tables)}"] if tables else []
-    for key in dict.fromkeys(s["publication"] for s in sources if s["publication"]):
-        pub = publications[key]
-        parts.append(f"{pub['organisation']}, {pub['title']} ({pub['year']})" + (f", via {pub['via']}" if pub.get("via") else ""))
+    parts += [publication_label(key) for key in dict.fromkeys(s["publication"] for s in sources if s["publication"])]
     return "Bron: " + "; ".join(parts)
 
 
