@@ -140,7 +140,64 @@ def test_indicator_values_match_the_linkage_mart(warehouse):
           AND (abs(v.value - h.one_parent_share) > 1e-9 OR (v.value IS NULL) <> (h.one_parent_share IS NULL) OR v.source_table <> h.source_table)
     """).fetchone()[0]
     assert mismatches == 0
-    gap = warehouse.execute(
-        "SELECT status, caveat FROM marts.indicators WHERE indicator_id = 'kinderen_eenouderhuishouden_gemeente'"
-    ).fetchone()
-    assert gap[0] == "gap" and "household_position" in gap[1]
+
+
+# Over-representation, computed by hand from the two source exports (cbs-candidates/dertje__cbs_datasets/):
+# jeugdzorg_wijken/<wijken table>.csv, row "Totaal alle jeugdzorg in natura;<gemeente>;<year>" (columns
+# ThuiswonendKindInEenouderhuishouden / ...BijEenPaar), and gemeentefonds/<edition>.csv, row of the gemeente
+# (one-parent households Totaal_19 / Totaal_21, households with children Totaal_15 / Totaal_17).
+@pytest.mark.parametrize("gemeente, period_key, one_parent, couple, one_parent_households, households_with_children", [
+    ("GM0344", "2018JJ00", 3235, 7475, 9681, 46189),      # Utrecht: 84316NED row 'Utrecht;2018'; 83997NED 'Utrecht (gemeente)'
+    ("GM0014", "2018JJ00", 1665, 2095, 6778, 21628),      # Groningen: 84316NED; 83997NED 'Groningen (gemeente)'
+    ("GM0363", "2018JJ00", 8180, 9855, 40095, 112598),    # Amsterdam: 84316NED row 491; 83997NED row 16
+    ("GM0363", "2016JJ00", 7450, 10845, 39974, 110941),   # Amsterdam: 83563NED 'Totaal jeugdzorg'; 83440NED
+])
+def test_overrepresentation_equals_a_hand_computation(warehouse, gemeente, period_key, one_parent, couple,
+                                                      one_parent_households, households_with_children):
+    r = row(warehouse, gemeente, period_key)
+    youth_share = one_parent / (one_parent + couple) * 100
+    base_share = one_parent_households / households_with_children * 100
+    assert r["one_parent_share_at_home"] == pytest.approx(youth_share)
+    assert r["one_parent_households_share"] == pytest.approx(base_share)
+    assert r["overrepresentation_ratio"] == pytest.approx(youth_share / base_share)
+    assert r["overrepresentation_low"] < r["overrepresentation_ratio"] < r["overrepresentation_high"]
+    # Rounding to fives widens the interval beyond the sampling interval at the rounded counts.
+    n = one_parent + couple
+    assert r["overrepresentation_high"] - r["overrepresentation_low"] > 2 * 3.09 * (
+        (youth_share / 100 * (1 - youth_share / 100) / n) ** 0.5 * 100 / base_share) * 0.99
+
+
+def test_overrepresentation_is_flagged_only_when_its_interval_excludes_one(warehouse):
+    counts = dict(warehouse.execute("""
+        SELECT overrepresentation, count(*) FROM marts.household_position
+        WHERE overrepresentation IS NOT NULL GROUP BY ALL
+    """).fetchall())
+    assert counts.get("oververtegenwoordigd", 0) > 0 and counts.get("niet te onderscheiden", 0) > 0
+    wrong = warehouse.execute("""
+        SELECT count(*) FROM marts.household_position
+        WHERE (overrepresentation = 'oververtegenwoordigd') <> (overrepresentation_low > 1)
+           OR (overrepresentation = 'ondervertegenwoordigd') <> (overrepresentation_high < 1)
+    """).fetchone()[0]
+    assert wrong == 0
+    years = {y for (y,) in warehouse.execute(
+        "SELECT DISTINCT year FROM marts.household_position WHERE overrepresentation_ratio IS NOT NULL").fetchall()}
+    assert years == {2016, 2017, 2018}   # the only editions with one-parent households and households with children
+    assert warehouse.execute("""
+        SELECT count(*) FROM marts.household_position
+        WHERE region_level = 'wijk' AND overrepresentation_ratio IS NOT NULL""").fetchone()[0] == 0
+
+
+def test_the_population_base_replaces_the_former_gap(warehouse):
+    status = dict(warehouse.execute(
+        "SELECT indicator_id, status FROM marts.indicators WHERE indicator_id LIKE '%eenouder%'").fetchall())
+    assert "kinderen_eenouderhuishouden_gemeente" not in status
+    assert status["eenouderhuishoudens_pct"] == "proxy"
+    nl = warehouse.execute("""
+        SELECT value, numerator, denominator, source_table FROM marts.indicator_parts
+        WHERE indicator_id = 'eenouderhuishoudens_pct' AND region_code = 'NL01' AND year = 2018""").fetchone()
+    assert nl == (pytest.approx(562124 / 2585656 * 100), 562124, 2585656, "83997NED")
+    n_gemeenten = warehouse.execute("""
+        SELECT min(n) FROM (SELECT year, count(*) AS n FROM marts.indicator_parts
+        WHERE indicator_id = 'eenouderhuishoudens_pct' AND region_level = 'gemeente' AND value IS NOT NULL
+        GROUP BY year)""").fetchone()[0]
+    assert n_gemeenten >= 300

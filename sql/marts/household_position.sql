@@ -5,10 +5,14 @@
 -- 99.8% interval excludes the comparison share (as marts.youth_care_expected signals outside 99.8%), so among
 -- hundreds of gemeenten and thousands of wijken few are flagged for noise. CBS rounds counts to fives: shares of
 -- small numbers carry that rounding too (small_numbers when fewer than 50 young people have youth care).
--- What this cannot show: the share of children in one-parent households in the whole population of the
--- gemeente is not in the open data of the snapshot (registry gap kinderen_eenouderhuishouden_gemeente), so a
--- high share here may mean more one-parent households in the gemeente, more youth care among them, or both.
--- An association between areas and household positions, not an effect of a parents' separation on children.
+-- Over-representation per gemeente and for Nederland (years with a population base, 2016-2018): among the young people with youth
+-- care who live at home as a child (one-parent + couple), the one-parent share, divided by the share of
+-- one-parent households among all households with children in the same gemeente and year (indicator
+-- eenouderhuishoudens_pct, Maatstaven gemeentefonds, a full count). The ratio's interval is the 99.8% Wilson
+-- interval of the youth-care share, taken at the extremes CBS's rounding to fives allows, divided by that base;
+-- flagged only when it excludes 1. The base counts households, not children: one-parent households have fewer
+-- children on average, so the share of children in them is lower than the household share and the ratio errs
+-- on the low side. An association between areas and household positions, not an effect of a separation.
 WITH shares AS (
     SELECT
         h.*,
@@ -26,6 +30,19 @@ gemeente AS (
 names AS (
     SELECT table_id AS source_table, key AS region_code, trim(title) AS region_name
     FROM raw.cbs_dimensions WHERE dimension = 'Wijken'
+),
+households AS (
+    SELECT region_code, year, value AS population_share, source_table AS population_source_table
+    FROM marts.indicator_parts
+    WHERE indicator_id = 'eenouderhuishoudens_pct' AND region_level IN ('gemeente', 'land') AND value IS NOT NULL
+),
+at_home AS (
+    -- Rounding extremes of the one-parent share among youth at home: each count may lie 2.5 either side.
+    SELECT s.source_table, s.region_code, s.period_key, s.one_parent + s.couple AS youth_at_home,
+           wilson_low(greatest(s.one_parent - 2.5, 0), s.one_parent + s.couple, z := 3.09) AS share_low_998,
+           wilson_high(least(s.one_parent + 2.5, s.one_parent + s.couple), s.one_parent + s.couple, z := 3.09)
+               AS share_high_998
+    FROM shares AS s
 )
 SELECT
     s.region_code,
@@ -56,18 +73,35 @@ SELECT
          WHEN wilson_low(s.one_parent, s.youth_total, z := 3.09) > g.gemeente_share THEN 'hoger dan de gemeente'
          WHEN wilson_high(s.one_parent, s.youth_total, z := 3.09) < g.gemeente_share THEN 'lager dan de gemeente'
          ELSE 'niet te onderscheiden van de gemeente' END AS compared_with_gemeente,
+    a.youth_at_home,
+    s.one_parent / nullif(a.youth_at_home, 0) * 100 AS one_parent_share_at_home,
+    hh.population_share AS one_parent_households_share,
+    s.one_parent / nullif(a.youth_at_home, 0) * 100 / nullif(hh.population_share, 0) AS overrepresentation_ratio,
+    a.share_low_998 / nullif(hh.population_share, 0) AS overrepresentation_low,
+    a.share_high_998 / nullif(hh.population_share, 0) AS overrepresentation_high,
+    CASE WHEN hh.population_share IS NULL OR a.share_low_998 IS NULL THEN NULL
+         WHEN a.share_low_998 > hh.population_share THEN 'oververtegenwoordigd'
+         WHEN a.share_high_998 < hh.population_share THEN 'ondervertegenwoordigd'
+         ELSE 'niet te onderscheiden' END AS overrepresentation,
+    hh.population_source_table,
     s.youth_total < 50 AS small_numbers,
     s.wijk_boundary_change,
     p.status,
     s.source_table,
     t.modified AS source_modified,
-    'Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen. Het aandeel '
-        || 'kinderen in eenouderhuishoudens in de hele bevolking per gemeente ontbreekt in de open data.' AS caveat
+    'Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen. De '
+        || 'vergelijkingsbasis per gemeente (aandeel eenouderhuishoudens onder huishoudens met kinderen, Maatstaven '
+        || 'gemeentefonds) is er alleen voor 2016-2018 en telt huishoudens, geen kinderen: de verhouding valt daardoor '
+        || 'eerder te laag dan te hoog uit.' AS caveat
 FROM shares AS s
 JOIN staging.cbs_periods AS p ON p.table_id = s.source_table AND p.period_key = s.period_key
 JOIN raw.cbs_tables AS t ON t.table_id = s.source_table
 LEFT JOIN names AS n ON n.source_table = s.source_table AND n.region_code = s.region_code
 LEFT JOIN national AS nl ON nl.source_table = s.source_table AND nl.period_key = s.period_key
+LEFT JOIN at_home AS a
+    ON a.source_table = s.source_table AND a.region_code = s.region_code AND a.period_key = s.period_key
+LEFT JOIN households AS hh
+    ON hh.region_code = s.region_code AND hh.year = p.year AND p.period_type = 'jaar'
 LEFT JOIN gemeente AS g
     ON g.source_table = s.source_table AND g.period_key = s.period_key
    AND g.gemeente_code = 'GM' || substr(s.region_code, 3, 4)

@@ -387,18 +387,24 @@ class SiteBuilder:
             household = dom == "relaties_scheiding"
             item["household"] = self.household_position_chart() if household else None
             item["household_by_form"] = self.household_by_care_form_chart() if household else None
+            item["overrepresentation"] = self.overrepresentation_chart() if household else None
             domains.append(item)
         return domains
+
+    def mart_frame(self, table: str, query: str) -> pl.DataFrame | None:
+        """The rows a chart draws from marts.<table>, or None when the mart is absent or the query finds none."""
+        if not self.data.has("marts", table):
+            return None
+        frame = self.data.con.sql(query).pl()
+        return None if frame.is_empty() else frame
 
     def household_by_care_form_chart(self) -> Chart | None:
         """Nederland, latest year of marts.household_position_by_care_form: the one-parent share per form of care
         with its 95% interval, beside the share among all youth with youth care."""
-        if not self.data.has("marts", "household_position_by_care_form"):
-            return None
-        frame = self.data.con.sql(
+        frame = self.mart_frame("household_position_by_care_form",
             "SELECT * FROM marts.household_position_by_care_form WHERE region_code = 'NL01' AND period_type = 'jaar' "
-            "AND one_parent_share IS NOT NULL QUALIFY year = max(year) OVER ()").pl()
-        if frame.is_empty():
+            "AND one_parent_share IS NOT NULL QUALIFY year = max(year) OVER ()")
+        if frame is None:
             return None
         year, table = frame["year"][0], frame["source_table"][0]
         forms = [r for r in frame.iter_rows(named=True)]
@@ -434,12 +440,10 @@ class SiteBuilder:
         """Funnel of the one-parent share among youth with youth care per gemeente (marts.household_position),
         latest period. The limits are the score test around the national share, the same test as the mart's
         'hoger/lager' (its 99.8% Wilson interval), so the page flags exactly what the mart flags."""
-        if not self.data.has("marts", "household_position"):
-            return None
-        frame = self.data.con.sql(
+        frame = self.mart_frame("household_position",
             "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
-            "QUALIFY period_key = max(period_key) OVER () ORDER BY region_name").pl()
-        if frame.is_empty():
+            "QUALIFY period_key = max(period_key) OVER () ORDER BY region_name")
+        if frame is None:
             return None
         period, table = period_label(frame["period_key"][0]), frame["source_table"][0]
         p0 = frame["national_share"][0] / 100
@@ -479,14 +483,69 @@ class SiteBuilder:
                    f"landelijk woont {with_unit(100 * p0, '%')} van de jongeren met jeugdzorg als kind in een "
                    f"eenouderhuishouden. {counts['hoger dan landelijk']} gemeenten liggen boven en "
                    f"{counts['lager dan landelijk']} onder de 99,8%-grens; de rest is niet te onderscheiden van "
-                   "landelijk. Het aandeel eenouderhuishoudens in de hele bevolking per gemeente ontbreekt in de open "
-                   "data, dus een hoog aandeel kan ook betekenen dat er meer eenoudergezinnen wonen. Samenhang tussen "
-                   "gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
+                   "landelijk. Een hoog aandeel kan ook betekenen dat er meer eenoudergezinnen wonen: de vergelijking "
+                   "met het aandeel eenouderhuishoudens in de gemeente zelf staat in de volgende grafiek (2016-2018). "
+                   "Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
         return self.chart("huishoudenspositie", "Huishoudenspositie van jongeren met jeugdzorg per gemeente", summary,
                           header, rows, figure_dict(fig), [self.data.row_source(r) for r in records],
                           [r["caveat"] for r in records],
                           units=[None, None, "aantal", "aantal", "%", "%", "%", "%", None],
                           note="Per wijk: download marts.household_position hieronder of in de Parquet-export.")
+
+    def overrepresentation_chart(self) -> Chart | None:
+        """Per gemeente, latest year with a population base: the one-parent share among youth with youth care at
+        home divided by the one-parent share among households with children, with the mart's 99.8% interval."""
+        frame = self.mart_frame("household_position",
+            "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' "
+            "AND overrepresentation_ratio IS NOT NULL QUALIFY year = max(year) OVER () ORDER BY region_name")
+        if frame is None:
+            return None
+        year, table, base_table = frame["year"][0], frame["source_table"][0], frame["population_source_table"][0]
+        fig = go.Figure()
+        groups = (("oververtegenwoordigd", PALETTE[1], "triangle-up"),
+                  ("ondervertegenwoordigd", PALETTE[0], "triangle-down"),
+                  ("niet te onderscheiden", "#8c8c8c", "circle"))
+        for group, colour, symbol in groups:
+            part = frame.filter(pl.col("overrepresentation") == group)
+            fig.add_trace(go.Scatter(
+                x=part["youth_at_home"].to_list(), y=part["overrepresentation_ratio"].to_list(), mode="markers",
+                name=group, marker={"color": colour, "symbol": symbol, "size": 7},
+                error_y={"type": "data", "symmetric": False, "thickness": 1, "width": 0,
+                         "array": (part["overrepresentation_high"] - part["overrepresentation_ratio"]).to_list(),
+                         "arrayminus": (part["overrepresentation_ratio"] - part["overrepresentation_low"]).to_list()},
+                customdata=[[esc(n), with_unit(r, None)] for n, r in part.select(
+                    "region_name", "overrepresentation_ratio").iter_rows()],
+                hovertemplate="%{customdata[0]}: %{customdata[1]} keer het aandeel eenouderhuishoudens"
+                              "<extra></extra>"))
+        fig.add_hline(y=1, line={"color": "#1a1a1a", "width": 1})
+        fig.update_layout(base_layout(
+            f"Eenouderhuishoudens: jongeren met jeugdzorg tegenover alle huishoudens met kinderen, {year}",
+            xaxis={"title": {"text": "thuiswonende jongeren met jeugdzorg (logaritmische schaal)"}, "type": "log",
+                   "gridcolor": "#d9d9d9"},
+            yaxis={"title": {"text": "verhouding (1 = even vaak)"}, "gridcolor": "#d9d9d9"}))
+        header = ["gemeente", "code", "thuiswonende jongeren met jeugdzorg", "in eenouderhuishouden",
+                  "aandeel onder jongeren met jeugdzorg (%)", "aandeel eenouderhuishoudens (%)", "verhouding",
+                  "99,8%-interval ondergrens", "99,8%-interval bovengrens", "oordeel"]
+        records = list(frame.iter_rows(named=True))
+        rows = [[r["region_name"], r["region_code"], r["youth_at_home"], r["one_parent"],
+                 r["one_parent_share_at_home"], r["one_parent_households_share"], r["overrepresentation_ratio"],
+                 r["overrepresentation_low"], r["overrepresentation_high"], r["overrepresentation"]] for r in records]
+        counts = {g: int((frame["overrepresentation"] == g).sum()) for g, _c, _s in groups}
+        summary = (f"Spreidingsdiagram uit marts.household_position ({year}; jeugdzorg CBS {table}, huishoudens CBS "
+                   f"{base_table}): {frame.height} gemeenten. In {counts['oververtegenwoordigd']} gemeenten wonen "
+                   "thuiswonende jongeren met jeugdzorg aantoonbaar vaker in een eenouderhuishouden dan het aandeel "
+                   "eenouderhuishoudens onder de huishoudens met kinderen (99,8%-interval boven 1), in "
+                   f"{counts['ondervertegenwoordigd']} aantoonbaar minder vaak; de rest is niet te onderscheiden. "
+                   "De vergelijkingsbasis telt huishoudens, geen kinderen, dus de verhouding valt eerder te laag uit. "
+                   "Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
+        # Two CBS tables make each ratio: the jeugdzorg wijken table and the gemeentefonds edition.
+        sources = [Source(f"Bron: CBS, {r['source_table']} en {r['population_source_table']}", "tables",
+                          (r["source_table"], r["population_source_table"])) for r in records]
+        return self.chart("oververtegenwoordiging-eenouder", "Oververtegenwoordiging van eenouderhuishoudens per gemeente",
+                          summary, header, rows, figure_dict(fig), sources, [r["caveat"] for r in records],
+                          units=[None, None, "aantal", "aantal", "%", "%", None, None, None, None],
+                          note=f"Bron aandeel eenouderhuishoudens: CBS, {base_table} (Maatstaven gemeentefonds). "
+                               "Andere jaren (2016-2017) en Nederland: marts.household_position.")
 
     def linkage_chart(self, dom: str, label: str, rows: pl.DataFrame) -> Chart:
         """The published national figures on over-representation of an ouderdomein among youth with youth care;
