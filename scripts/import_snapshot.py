@@ -103,6 +103,32 @@ DERTJE_TABLES: dict[str, tuple[str, str, dict]] = {
     # carry no CBS code in the export (and none in Gebieden in Nederland): dropped, as the pipeline does not use them.
     "84847NED": ("veilig_thuis/84847NED.csv", "catalog", {
         "drop_labels": VEILIG_THUIS_REGIONS, "drop_note": "Veilig Thuis-regio's (VT)"}),
+    # Meldingen by earlier Veilig Thuis involvement (complete export), and two tables whose export stopped inside
+    # their second slice. CBS order: slice, then Nederland, landsdelen, provincies, gemeenten alphabetically,
+    # Veilig Thuis-regio's, each with 16 periods; in both tables the first page ends exactly after Neder-Betuwe,
+    # 1e halfjaar 2024 (row ID 9999), so the second slice holds Nederland, LD, PV and 204 of the 360 gemeenten.
+    "85361NED": ("veilig_thuis/85361NED.csv", "catalog", {
+        "drop_labels": VEILIG_THUIS_REGIONS, "drop_note": "Veilig Thuis-regio's (VT)"}),
+    "84849NED": ("veilig_thuis/84849NED.csv", "catalog", {
+        "truncation": TRUNCATED + " Complete: KenmerkenAdviezenMeldingen 'Totaal' for all 404 regions (Nederland, "
+        "4 landsdelen, 12 provincies, 360 gemeenten including former ones, 27 Veilig Thuis-regio's) and all 16 "
+        "periods (1e halfjaar 2019 - 1e halfjaar 2024). Partial: 'Niet beroepsmatig totaal' only for Nederland, "
+        "landsdelen, provincies and the 204 gemeenten alphabetically from Aa en Hunze up to and including "
+        "Neder-Betuwe (all 16 periods each); the export stops after Neder-Betuwe, 1e halfjaar 2024 (source row "
+        "ID 9999). Missing: 'Niet beroepsmatig totaal' for the 156 gemeenten after Neder-Betuwe (Nederweert up to "
+        "Zwolle, e.g. Nijmegen, Rotterdam, Tilburg, Utrecht) and the 27 Veilig Thuis-regio's; every category of "
+        "KenmerkenAdviezenMeldingen after 'Niet beroepsmatig totaal' (which ones is not in the export).",
+        "regions_cut": True, "drop_labels": VEILIG_THUIS_REGIONS, "drop_note": "Veilig Thuis-regio's (VT)"}),
+    "84851NED": ("veilig_thuis/84851NED.csv", "catalog", {
+        "truncation": TRUNCATED + " Complete: KenmerkenAdviezenMeldingenDiensten 'Totaal' for all 404 regions "
+        "(Nederland, 4 landsdelen, 12 provincies, 360 gemeenten including former ones, 27 Veilig Thuis-regio's) "
+        "and all 16 periods (1e halfjaar 2019 - 1e halfjaar 2024). Partial: 'Kindermishandeling' only for "
+        "Nederland, landsdelen, provincies and the 204 gemeenten alphabetically from Aa en Hunze up to and "
+        "including Neder-Betuwe (all 16 periods each); the export stops after Neder-Betuwe, 1e halfjaar 2024 "
+        "(source row ID 9999). Missing: 'Kindermishandeling' for the 156 gemeenten after Neder-Betuwe (Nederweert "
+        "up to Zwolle, e.g. Nijmegen, Rotterdam, Tilburg, Utrecht) and the 27 Veilig Thuis-regio's; every category "
+        "of KenmerkenAdviezenMeldingenDiensten after 'Kindermishandeling' (which ones is not in the export).",
+        "regions_cut": True, "drop_labels": VEILIG_THUIS_REGIONS, "drop_note": "Veilig Thuis-regio's (VT)"}),
     # Gezondheidsmonitor 2022: survey estimates for adults with CBS's own 95% interval (dimension Marges).
     "85563NED": ("gezondheidsmonitor/85563NED.csv", "catalog", {
         "drop_labels": GGD_REGIONS, "drop_note": "GGD-regio's (GG) and areas marked (CG) such as Friese Waddeneilanden"}),

@@ -8,7 +8,7 @@ import re
 import polars as pl
 import pytest
 
-from kindbelang.catalog import load_catalog
+from kindbelang.catalog import catalog_table, load_catalog
 from kindbelang.cbs_periods import UnknownPeriodLabel, label_to_key, parse_key
 from kindbelang.settings import SNAPSHOT_DIR
 
@@ -95,3 +95,80 @@ def test_youth_care_columns_carry_meaning_unit_and_denominator():
     assert props["JongerenMetJeugdhulpInNatura_1"]["Unit"] == "%"
     assert props["JongerenMetJeugdhMetVerblInNat_2"]["Denominator"] == "jongeren met jeugdhulp in natura"
     assert props["JeugdbeschEnJeugdhMetVerblInNat_4"]["Denominator"] == "jongeren met jeugdbescherming"
+
+
+def snapshot_cell(table_id: str, column: str, **where: str):
+    frame = pl.read_parquet(SNAPSHOT_DIR / table_id / "data.parquet")
+    for dim, key in where.items():
+        frame = frame.filter(pl.col(dim) == key)
+    return frame.select(column).item()
+
+
+def test_veilig_thuis_tables_hold_the_source_cells():
+    # 85361NED.csv, ID 5 (Nederland;2023): 127390.0;40630.0;48555.0 ... k_1eMelding..._12 = 31.9.
+    nl = {"RegioS": "NL01", "Perioden": "2023JJ00"}
+    assert snapshot_cell("85361NED", "OntvangenMeldingenTotaal_1", **nl) == 127390
+    assert snapshot_cell("85361NED", "k_1eMeldingGeenBetrokkenenBekendVT_2", **nl) == 40630
+    assert snapshot_cell("85361NED", "k_1eMeldingGeenBetrokkenenBekendVT_12", **nl) == pytest.approx(31.9)
+    # 85361NED.csv, ID 229 (Amsterdam;2023): Totaal_6 = 2960.0.
+    assert snapshot_cell("85361NED", "Totaal_6", RegioS="GM0363", Perioden="2023JJ00") == 2960
+    # 85361NED.csv, ID 1461 (Neder-Betuwe;2023): EenBetrokkeneAlBekendBijVT_5 and _15 are empty (suppressed).
+    assert snapshot_cell("85361NED", "EenBetrokkeneAlBekendBijVT_5", RegioS="GM1740", Perioden="2023JJ00") is None
+    assert snapshot_cell("85361NED", "EenBetrokkeneAlBekendBijVT_15", RegioS="GM1740", Perioden="2023JJ00") is None
+    assert snapshot_cell("85361NED", "Totaal_3", RegioS="GM1740", Perioden="2023JJ00") == 20
+
+    # 84849NED.csv, ID 6478 (Niet beroepsmatig totaal;Nederland;2023): 63245.0;10245.0;355.0;58.0.
+    niet = {"KenmerkenAdviezenMeldingen": "Niet beroepsmatig totaal", "Perioden": "2023JJ00"}
+    assert snapshot_cell("84849NED", "GestarteAdviezen_1", RegioS="NL01", **niet) == 63245
+    assert snapshot_cell("84849NED", "OntvangenMeldingenRelatief_4", RegioS="NL01", **niet) == 58
+    # 84849NED.csv, ID 6990 (Niet beroepsmatig totaal;Amsterdam;2023): OntvangenMeldingen_2 = 270.0.
+    assert snapshot_cell("84849NED", "OntvangenMeldingen_2", RegioS="GM0363", **niet) == 270
+    # 84849NED.csv, ID 9998 (Niet beroepsmatig totaal;Neder-Betuwe;2023): 80.0;;314.0; (meldingen suppressed).
+    assert snapshot_cell("84849NED", "GestarteAdviezen_1", RegioS="GM1740", **niet) == 80
+    assert snapshot_cell("84849NED", "OntvangenMeldingen_2", RegioS="GM1740", **niet) is None
+
+    # 84851NED.csv, ID 6478 (Kindermishandeling;Nederland;2023): 75990.0;65750.0;50125.0 ... _6 = 427.0.
+    km = {"KenmerkenAdviezenMeldingenDiensten": "Kindermishandeling", "Perioden": "2023JJ00"}
+    assert snapshot_cell("84851NED", "GestarteAdviezen_1", RegioS="NL01", **km) == 75990
+    assert snapshot_cell("84851NED", "OntvangenMeldingen_2", RegioS="NL01", **km) == 65750
+    assert snapshot_cell("84851NED", "GestarteAdviezen_6", RegioS="NL01", **km) == 427
+    # 84851NED.csv, ID 6990 (Kindermishandeling;Amsterdam;2023): OntvangenMeldingen_2 = 4080.0.
+    assert snapshot_cell("84851NED", "OntvangenMeldingen_2", RegioS="GM0363", **km) == 4080
+    # 84851NED.csv, ID 9998 (Kindermishandeling;Neder-Betuwe;2023): AfgerondeDienstenOnderzoek_4 empty, _5 = 10.0.
+    assert snapshot_cell("84851NED", "AfgerondeDienstenOnderzoek_4", RegioS="GM1740", **km) is None
+    assert snapshot_cell("84851NED", "AfgerondeDienstenVoorwaardenEnVerv_5", RegioS="GM1740", **km) == 10
+
+
+def gemeenten(frame: pl.DataFrame) -> set[str]:
+    return set(frame.filter(pl.col("RegioS").str.starts_with("GM"))["RegioS"])
+
+
+def test_veilig_thuis_regions_without_code_are_dropped_and_documented():
+    for table_id, rows in (("85361NED", 189), ("84849NED", 432), ("84851NED", 432)):
+        meta = metadata(table_id)
+        assert f"Dropped {rows} rows of 27 Veilig Thuis-regio's (VT)" in meta["row_filters"][0]
+        keys = dimensions(table_id).filter(pl.col("dimension") == "RegioS")["key"]
+        assert keys.str.contains(r"^(NL01|LD\d{2}|PV\d{2}|GM\d{4})$").all()
+    assert metadata("85361NED")["truncation"] == {
+        "truncated": False, "note": "Complete: fewer than 10,000 rows in the source.", "regions_cut": False}
+
+
+@pytest.mark.parametrize("table_id,dim,second", [
+    ("84851NED", "KenmerkenAdviezenMeldingenDiensten", "Kindermishandeling"),
+    ("84849NED", "KenmerkenAdviezenMeldingen", "Niet beroepsmatig totaal"),
+])
+def test_veilig_thuis_truncation_is_documented_where_the_export_stopped(table_id, dim, second):
+    truncation = metadata(table_id)["truncation"]
+    assert truncation["truncated"] is True and truncation["regions_cut"] is True
+    assert f"Partial: '{second}'" in truncation["note"]
+    assert "up to and including Neder-Betuwe" in truncation["note"]
+    assert "156 gemeenten after Neder-Betuwe" in truncation["note"]
+    data = pl.read_parquet(SNAPSHOT_DIR / table_id / "data.parquet")
+    total = data.filter(pl.col(dim) == "Totaal")
+    cut = data.filter(pl.col(dim) == second)
+    # The Totaal slice is complete (360 gemeenten x 16 periods); the second slice stops after Neder-Betuwe.
+    assert len(gemeenten(total)) == 360 and total.height == (1 + 4 + 12 + 360) * 16
+    assert len(gemeenten(cut)) == 204 and cut.height == (1 + 4 + 12 + 204) * 16
+    assert "GM1740" in gemeenten(cut)  # Neder-Betuwe, last gemeente in the export (ID 9999)
+    assert not {"GM0946", "GM0599"} & gemeenten(cut)  # Nederweert (first after the cut), Rotterdam
+    assert "Neder-Betuwe" in catalog_table(table_id).purpose and "ontbreken" in catalog_table(table_id).purpose
