@@ -10,7 +10,8 @@ from kindbelang.registry import load_registry
 from kindbelang.settings import SNAPSHOT_DIR
 
 NEW = ["kinderen_laag_inkomen_pct", "ouders_psychische_medicatie_per_1000", "volwassenen_psychische_klachten_pct",
-       "adreslozen_per_1000", "veilig_thuis_meldingen_per_1000", "veilig_thuis_adviezen_per_1000"]
+       "adreslozen_per_1000", "veilig_thuis_meldingen_per_1000", "veilig_thuis_adviezen_per_1000",
+       "eenouderhuishoudens_pct"]
 
 
 def cell(table, region, column, **where):
@@ -85,4 +86,4 @@ def test_association_includes_the_new_parental_domains(warehouse):
     pairs = {r[0] for r in warehouse.execute(
         "SELECT DISTINCT parental_indicator_id FROM marts.association").fetchall()}
     assert {"kinderen_laag_inkomen_pct", "ouders_psychische_medicatie_per_1000",
-            "veilig_thuis_meldingen_per_1000"} <= pairs
+            "veilig_thuis_meldingen_per_1000", "eenouderhuishoudens_pct"} <= pairs

@@ -1,7 +1,7 @@
 """Ecological association between parental-domain indicators and youth-care use, across gemeenten (Polars/numpy).
 
 Both come from staging.indicator_parts_harmonised: every year on the same (boundary-year) gemeenten, so a
-merged gemeente is compared with the sum of its parts. Two marts:
+merged gemeente is compared with the sum of its parts. Three marts:
 
 * marts.association: per year and pair (parental-domain rate, youth-care rate) over gemeenten: Pearson r, a
   95% confidence interval by Fisher's z (atanh r +/- 1.96 / sqrt(n - 3)) and n.
@@ -15,6 +15,13 @@ merged gemeente is compared with the sum of its parts. Two marts:
   Without tau2 most gemeenten would fall outside pure binomial limits, flagging real but unexplained
   differences as if they were signals. Limits at 95% (z 1.96) and 99.8% (z 3.09); a gemeente is flagged
   only outside the 99.8% limits.
+* marts.association_domains: per year and youth-care rate, which parental domains (ouderdomein in
+  indicators.yaml) account for most of the between-gemeente variance. Per domain the R² of a regression on that
+  domain's indicators alone, and its Shapley share of the R² of the model with all domains: the average gain in
+  R² from adding the domain, over all orders in which the domains can enter (exact: 2^k fits for k domains).
+  The shares add up to the full model's R². Least squares weighted by youth population where the outcome has
+  one (as marts.youth_care_expected), unweighted otherwise; indicators with a value for at least MIN_COVERAGE of
+  the gemeenten, and every fit on the same gemeenten (those with all of them).
 
 This is an association between areas, not an effect on children: every row says so (column caveat) and so
 do the table comments.
@@ -22,18 +29,21 @@ do the table comments.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import dagster as dg
 import numpy as np
 import polars as pl
 
+from kindbelang.registry import load_registry
 from kindbelang.resources import Warehouse, replace_table
 
 CAVEAT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)."
 PARENTAL = ["zorgpremie_achterstand_pct", "wsnp_per_1000", "wsnp_uitgesproken_per_1000", "verdachten_per_1000",
             "bijstand_per_1000", "kinderen_laag_inkomen_pct", "ouders_psychische_medicatie_per_1000",
-            "volwassenen_psychische_klachten_pct", "veilig_thuis_meldingen_per_1000", "adreslozen_per_1000"]
+            "volwassenen_psychische_klachten_pct", "veilig_thuis_meldingen_per_1000", "adreslozen_per_1000",
+            "eenouderhuishoudens_pct"]
 YOUTH_CARE = ["jeugdzorg_pct", "jeugdhulp_pct", "jeugdbescherming_pct", "jeugdreclassering_pct"]
 OUTCOMES = {"jeugdhulp_pct": "jeugdhulp", "jeugdbescherming_pct": "jeugdbescherming"}
 MIN_N = 10
@@ -88,13 +98,14 @@ def yearly_rates(parts: pl.DataFrame) -> pl.DataFrame:
                                                           .alias("published_above_100_any"))
     wide = wide.join(above_100, on=["region_code", "year"], how="left")
     # Each outcome on its own population: jeugdhulp and jeugdbescherming per inhabitant under 18.
-    outcomes = frame.filter(pl.col("indicator_id").is_in(list(OUTCOMES)))
+    care = set(OUTCOMES) | set(YOUTH_CARE)
+    outcomes = frame.filter(pl.col("indicator_id").is_in(sorted(care)))
     counts = outcomes.pivot(on="indicator_id", index=["region_code", "year"], values="numerator",
                             aggregate_function="first")
-    counts = counts.rename({c: f"{c}__count" for c in counts.columns if c in OUTCOMES})
+    counts = counts.rename({c: f"{c}__count" for c in counts.columns if c in care})
     populations = outcomes.pivot(on="indicator_id", index=["region_code", "year"], values="denominator",
                                  aggregate_function="first")
-    populations = populations.rename({c: f"{c}__population" for c in populations.columns if c in OUTCOMES})
+    populations = populations.rename({c: f"{c}__population" for c in populations.columns if c in care})
     return (wide.join(counts, on=["region_code", "year"], how="left")
             .join(populations, on=["region_code", "year"], how="left"))
 
@@ -186,6 +197,101 @@ def expected_use(wide: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
 
 
+def parental_domains(indicators: list[str] = PARENTAL) -> dict[str, list[str]]:
+    """ouderdomein -> its indicators among `indicators`, as indicators.yaml assigns them (in list order)."""
+    domain_of = {ind["id"]: ind.get("ouderdomein") for ind in load_registry()}
+    domains: dict[str, list[str]] = {}
+    for ident in indicators:
+        if domain_of.get(ident):
+            domains.setdefault(domain_of[ident], []).append(ident)
+    return domains
+
+
+def weighted_r2(columns: list[np.ndarray], y: np.ndarray, w: np.ndarray) -> float:
+    """R² of weighted least squares of y on an intercept and `columns`; 0 without predictors."""
+    if not columns:
+        return 0.0
+    x = np.column_stack([np.ones(len(y)), *columns])
+    sw = np.sqrt(w)
+    beta, *_ = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)
+    residual = y - x @ beta
+    return float(1 - np.sum(w * residual ** 2) / np.sum(w * (y - np.average(y, weights=w)) ** 2))
+
+
+def shapley_values(r2: dict[frozenset, float], players: list[str]) -> dict[str, float]:
+    """Exact Shapley value of each player, given the R² of every subset of players (r2[frozenset()] = 0)."""
+    k = len(players)
+    values = {}
+    for player in players:
+        others = [p for p in players if p != player]
+        values[player] = sum(
+            math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
+            * (r2[frozenset(subset) | {player}] - r2[frozenset(subset)])
+            for size in range(k) for subset in itertools.combinations(others, size))
+    return values
+
+
+def domain_variance(wide: pl.DataFrame, domains: dict[str, list[str]] | None = None,
+                    outcomes: list[str] = YOUTH_CARE) -> pl.DataFrame:
+    """Per year and youth-care rate: R² of each domain alone, its Shapley share of the full R², and its rank."""
+    domains = parental_domains() if domains is None else domains
+    rows = []
+    for year in sorted(wide["year"].unique()):
+        data = wide.filter(pl.col("year") == year)
+        for outcome in outcomes:
+            if outcome not in data.columns:
+                continue
+            population_column = f"{outcome}__population"
+            weighted = population_column in data.columns and data[population_column].is_not_null().any()
+            keep = pl.col(outcome).is_not_null() & pl.col(outcome).is_finite()
+            if weighted:
+                keep &= pl.col(population_column) > 0
+            if "published_above_100_any" in data.columns:
+                keep &= ~pl.col("published_above_100_any").fill_null(False)
+            base = data.filter(keep)
+            if base.height < MIN_N:
+                continue
+            present = {d: [i for i in inds if i in base.columns and base[i].is_not_null().any()]
+                       for d, inds in domains.items()}
+            used = {d: [i for i in inds if base[i].is_not_null().sum() >= MIN_COVERAGE * base.height]
+                    for d, inds in present.items()}
+            used = {d: inds for d, inds in used.items() if inds}
+            left_out = [i for d in present for i in present[d] if i not in used.get(d, [])]
+            predictors = [i for inds in used.values() for i in inds]
+            if not predictors:
+                continue
+            model = base.filter(pl.all_horizontal([pl.col(i).is_not_null() & pl.col(i).is_finite()
+                                                   for i in predictors]))
+            y = model[outcome].to_numpy().astype(float)
+            if model.height < len(predictors) + MIN_N or y.std() == 0:
+                continue
+            w = model[population_column].to_numpy().astype(float) if weighted else np.ones(model.height)
+            x = {i: model[i].to_numpy().astype(float) for i in predictors}
+            names = sorted(used)
+            r2 = {frozenset(s): weighted_r2([x[i] for d in s for i in used[d]], y, w)
+                  for size in range(len(names) + 1) for s in itertools.combinations(names, size)}
+            full = r2[frozenset(names)]
+            shapley = shapley_values(r2, names)
+            order = sorted(names, key=lambda d: (-shapley[d], -r2[frozenset([d])], d))
+            weighting = ("gewogen met de jeugdpopulatie (de noemer van het CBS-percentage)" if weighted
+                         else "ongewogen (geen noemer van het CBS-percentage beschikbaar)")
+            for rank, domain in enumerate(order, start=1):
+                rows.append({
+                    "year": year, "youth_care_indicator_id": outcome, "ouderdomein": domain,
+                    "indicators": ", ".join(used[domain]), "rank": rank,
+                    "r2_alone": r2[frozenset([domain])], "shapley_r2": shapley[domain],
+                    "share_of_explained": shapley[domain] / full if full > 0 else None,
+                    "full_model_r2": full, "n_domains": len(names), "n_gemeenten": model.height,
+                    "left_out": ", ".join(left_out) or None,
+                    "method": "Kleinste kwadraten over gemeenten op geharmoniseerde grenzen, " + weighting
+                              + "; R² van het domein alleen en Shapley-verdeling van de R² van het model met alle "
+                              "domeinen (gemiddelde toename van R² bij toevoegen van het domein, over alle "
+                              "volgordes); elk model op dezelfde gemeenten",
+                    "caveat": CAVEAT,
+                })
+    return pl.DataFrame(rows, schema_overrides={"share_of_explained": pl.Float64, "left_out": pl.String})
+
+
 def _write(con, table: str, frame: pl.DataFrame, comment: str) -> None:
     from kindbelang.assets.sql_models import comment_columns, sql_literal
 
@@ -204,6 +310,10 @@ def _write(con, table: str, frame: pl.DataFrame, comment: str) -> None:
                      deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
                      description="Waargenomen en verwacht jeugdzorggebruik per gemeente en jaar, gegeven het "
                      "profiel van de ouderdomeinen, met trechtergrenzen (95% en 99,8%). " + CAVEAT),
+        dg.AssetSpec(["marts", "association_domains"], group_name="marts", kinds={"polars", "duckdb"},
+                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     description="Welke ouderdomeinen per jaar het meest van de verschillen tussen gemeenten in "
+                     "elke vorm van jeugdzorg verklaren: R² per domein en Shapley-verdeling van de R². " + CAVEAT),
     ],
 )
 def association(warehouse: Warehouse):
@@ -212,12 +322,18 @@ def association(warehouse: Warehouse):
         wide = yearly_rates(parts)
         corr = correlations(wide)
         expected = expected_use(wide)
+        domains = domain_variance(wide)
         _write(con, "association", corr,
                "Correlaties tussen ouderdomeinen en jeugdzorggebruik over gemeenten, per jaar.")
         _write(con, "youth_care_expected", expected,
                "Waargenomen/verwacht jeugdzorggebruik per gemeente (gewogen kleinste kwadraten op de ouderdomeinen).")
+        _write(con, "association_domains", domains,
+               "Welke ouderdomeinen de verschillen tussen gemeenten in jeugdzorggebruik het meest verklaren, per "
+               "jaar en vorm van jeugdzorg (R² per domein, Shapley-verdeling van de R² van het model met alle "
+               "domeinen).")
     yield dg.MaterializeResult(asset_key=["marts", "association"], metadata={"rows": corr.height})
     yield dg.MaterializeResult(asset_key=["marts", "youth_care_expected"], metadata={
         "rows": expected.height,
         "flagged_998": int(expected["outside_998"].sum()) if expected.height else 0,
     })
+    yield dg.MaterializeResult(asset_key=["marts", "association_domains"], metadata={"rows": domains.height})
