@@ -7,14 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from kindbelang.assets.association import CAVEAT, Z998, fisher_ci, funnel_limits
+from kindbelang.assets.association import CAVEAT, funnel_limits
+from kindbelang.confidence import Z95, Z998
 
 
-def test_fisher_interval_contains_r_and_narrows_with_n():
-    lo, hi = fisher_ci(0.4, 30)
-    assert -1 <= lo < 0.4 < hi <= 1
-    lo2, hi2 = fisher_ci(0.4, 300)
-    assert hi2 - lo2 < hi - lo
+def test_one_z_per_confidence_level():
+    assert (round(Z95, 6), round(Z998, 6)) == (1.959964, 3.090232)
 
 
 def test_funnel_limits_widen_for_smaller_denominators():
@@ -28,6 +26,9 @@ def test_correlations_are_valid(warehouse):
     assert rows
     for r, lo, hi, n, caveat in rows:
         assert -1 <= r <= 1 and lo <= r <= hi and n >= 10 and caveat == CAVEAT
+        # Fisher's z: atanh(r) +/- z95 / sqrt(n - 3), computed here independently of scipy.
+        assert (lo, hi) == pytest.approx((math.tanh(math.atanh(r) - Z95 / math.sqrt(n - 3)),
+                                          math.tanh(math.atanh(r) + Z95 / math.sqrt(n - 3))), abs=1e-9)
 
 
 def test_expected_use_has_limits_caveat_and_flags_only_outside_998(warehouse):

@@ -133,9 +133,9 @@ def test_accepted_schema_change_is_taken_in(cbs_server, tmp_path, monkeypatch, c
 def test_catalog_accept_schema_change(tmp_path):
     path = tmp_path / "catalog.yaml"
     path.write_text("tables:\n"
-                    "  - {id: 11111NED, title: a, purpose: p, group: g}\n"
-                    "  - {id: 22222NED, title: b, purpose: p, group: g, accept_schema_change: true}\n"
-                    "  - {id: 33333NED, title: c, purpose: p, group: g, accept_schema_change: [Kosten_4]}\n",
+                    "  - {id: 11111NED, title: a, purpose: p}\n"
+                    "  - {id: 22222NED, title: b, purpose: p, accept_schema_change: true}\n"
+                    "  - {id: 33333NED, title: c, purpose: p, accept_schema_change: [Kosten_4]}\n",
                     encoding="utf-8")
     none, any_change, listed = load_catalog(path)
     gone = "column gone: Kosten_4 (Topic, unit 'euro', title 'Kosten')"

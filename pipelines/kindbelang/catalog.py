@@ -28,7 +28,6 @@ class CatalogTable:
     id: str
     title: str
     purpose: str
-    group: str
     boundary_year: int | None = None
     # The period of a table without a Perioden dimension (a one-off table or one edition of a yearly series).
     period_key: str | None = None

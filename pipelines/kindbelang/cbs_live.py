@@ -35,7 +35,6 @@ from datetime import datetime, timezone
 import polars as pl
 import requests
 import urllib3
-from cbsodata.cbsodata3 import BULK, FORMAT
 
 from kindbelang.raw_store import DIMENSION_SCHEMA, RawTable, coverage
 
@@ -43,6 +42,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://opendata.cbs.nl"
 BASE_URL_ENV = "KINDBELANG_CBS_URL"
+# The bulk feed (no 10,000-row cap per request, unlike ODataApi), as cbsodata reads it; JSON, not Atom.
+BULK_PATH = "ODataFeed/odata"
+FORMAT = "json"
 
 DIMENSION_TYPES = ("Cbs.OData.Dimension", "Cbs.OData.GeoDimension", "Cbs.OData.TimeDimension",
                    "Cbs.OData.GeoDetail")  # GeoDetail (WijkenEnBuurten) is a dimension column with a list too
@@ -97,7 +99,7 @@ def policy_from_env(environ: dict | None = None) -> FetchPolicy:
 
 
 def entity_url(base_url: str, table_id: str, entity: str) -> str:
-    return f"{base_url.rstrip('/')}/{BULK}/{table_id}/{entity}?$format={FORMAT}"
+    return f"{base_url.rstrip('/')}/{BULK_PATH}/{table_id}/{entity}?$format={FORMAT}"
 
 
 # --------------------------------------------------------------------------------------------------- HTTP

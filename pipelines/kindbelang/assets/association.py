@@ -35,7 +35,9 @@ import math
 import dagster as dg
 import numpy as np
 import polars as pl
+from scipy.stats import pearsonr
 
+from kindbelang.confidence import Z95, Z998
 from kindbelang.registry import load_registry
 from kindbelang.resources import Warehouse, replace_table
 
@@ -48,16 +50,6 @@ YOUTH_CARE = ["jeugdzorg_pct", "jeugdhulp_pct", "jeugdbescherming_pct", "jeugdre
 OUTCOMES = {"jeugdhulp_pct": "jeugdhulp", "jeugdbescherming_pct": "jeugdbescherming"}
 MIN_N = 10
 MIN_COVERAGE = 0.9
-Z95, Z998 = 1.959964, 3.090232
-
-
-def fisher_ci(r: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Confidence interval of a Pearson correlation by Fisher's z transformation."""
-    if n <= 3 or not math.isfinite(r):
-        return (math.nan, math.nan)
-    r = min(max(r, -0.999999999), 0.999999999)
-    half = z / math.sqrt(n - 3)
-    return (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half))
 
 
 def binomial_variance(expected_rate: np.ndarray, population: np.ndarray) -> np.ndarray:
@@ -125,10 +117,11 @@ def correlations(wide: pl.DataFrame) -> pl.DataFrame:
                 x, y = pair[parental].to_numpy(), pair[care].to_numpy()
                 if x.std() == 0 or y.std() == 0:
                     continue
-                r = float(np.corrcoef(x, y)[0, 1])
-                lo, hi = fisher_ci(r, n)
+                result = pearsonr(x, y)
+                r = float(result.statistic)
+                lo, hi = result.confidence_interval(confidence_level=0.95)  # Fisher's z transformation
                 rows.append({"year": year, "parental_indicator_id": parental, "youth_care_indicator_id": care,
-                             "n_gemeenten": n, "pearson_r": r, "ci95_lower": lo, "ci95_upper": hi,
+                             "n_gemeenten": n, "pearson_r": r, "ci95_lower": float(lo), "ci95_upper": float(hi),
                              "method": "Pearson, 95%-interval via Fisher-z; gemeenten op geharmoniseerde grenzen",
                              "caveat": CAVEAT})
     return pl.DataFrame(rows)

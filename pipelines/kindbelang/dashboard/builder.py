@@ -539,7 +539,7 @@ class SiteBuilder:
                    "De vergelijkingsbasis telt huishoudens, geen kinderen, dus de verhouding valt eerder te laag uit. "
                    "Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen.")
         # Two CBS tables make each ratio: the jeugdzorg wijken table and the gemeentefonds edition.
-        sources = [Source(f"Bron: CBS, {r['source_table']} en {r['population_source_table']}", "tables",
+        sources = [Source(f"Bron: CBS, {r['source_table']}; CBS, {r['population_source_table']}", "tables",
                           (r["source_table"], r["population_source_table"])) for r in records]
         return self.chart("oververtegenwoordiging-eenouder", "Oververtegenwoordiging van eenouderhuishoudens per gemeente",
                           summary, header, rows, figure_dict(fig), sources, [r["caveat"] for r in records],

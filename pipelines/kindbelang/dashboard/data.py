@@ -17,7 +17,8 @@ VALUE_COLUMNS = ("indicator_id, region_code, region_level, period, year, period_
 # Marts whose rows name a CBS table (source_table) besides marts.indicator_values: cited in the footer.
 CBS_TABLE_MARTS = ("household_position", "household_position_by_care_form")
 # Columns naming the indicators a derived figure is computed from (marts.association, marts.youth_care_expected).
-DERIVED_FROM = (("parental_indicator_id", "youth_care_indicator_id"), ("outcome_indicator_id", "predictors"))
+DERIVED_FROM = (("parental_indicator_id", "youth_care_indicator_id"), ("outcome_indicator_id", "predictors"),
+                ("youth_care_indicator_id", "indicators"))
 
 
 class Data:
