@@ -749,3 +749,164 @@ def test_rvs_chapters_and_caveats_on_blind_spots_and_verantwoording(visit, publi
     for section, url in sections:
         rows = themas.locator("tbody tr", has=themas.locator(f"a[href='{url}']"))
         assert any(section in rows.nth(i).inner_text() for i in range(rows.count())), section
+
+
+# ------------------------------------------------------------------- blind spots, domains, social network
+
+def test_registry_requires_every_gap_to_say_where_its_limit_lies(tmp_path):
+    """A gap without gap_limit (or with an unknown one), or a gap_limit on a figure that is no gap, is an error in
+    the registry, not a blind spot that silently drops off the Blinde vlekken page."""
+    from kindbelang.registry import load_registry
+
+    gap = {"id": "x_gemeente", "title": "X", "definition": "X per gemeente.", "theme": "ouderdomein", "unit": "%",
+           "denominator": None, "direction": "lower_is_better", "levels": ["gemeente"], "frequency": "jaar",
+           "ivrk_articles": [3], "rvs_chapters": [2], "status": "gap", "caveat": "Geen open data."}
+
+    def load(**changes):
+        import yaml
+
+        path = tmp_path / f"indicators_{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_text(yaml.safe_dump({"populations": {}, "indicators": [{**gap, **changes}]}), encoding="utf-8")
+        return load_registry(path)
+
+    assert load(gap_limit="open_data")[0]["gap_limit"] == "open_data"
+    assert load(gap_limit="snapshot", gap_reason="Niet in de momentopname.")[0]["gap_reason"]
+    for changes in ({}, {"gap_limit": "unknown"}, {"gap_limit": "open_data", "caveat": None},
+                    {"gap_limit": "open_data", "gap_remark": "a key the registry does not know"}):
+        with pytest.raises(ValueError):
+            load(**changes)
+
+
+def test_blind_spots_in_two_groups_each_with_its_reason(visit, published):
+    """Blinde vlekken splits the gaps as the registry classifies them (marts.indicators.gap_limit): 'Grenzen van de
+    open data' and 'Grenzen van deze momentopname'. Every gap stands in exactly one group, the one the mart says,
+    with its reason; the social network of parents is among them."""
+    gaps = published.execute("SELECT indicator_id, gap_limit, gap_reason, caveat FROM marts.indicators "
+                             "WHERE status = 'gap' ORDER BY indicator_id").fetchall()
+    assert gaps and all(limit in ("open_data", "snapshot") and reason for _i, limit, reason, _c in gaps)
+    assert published.execute("SELECT count(*) FROM marts.indicators WHERE status <> 'gap' "
+                             "AND (gap_limit IS NOT NULL OR gap_reason IS NOT NULL)").fetchone()[0] == 0
+    limits = {i: limit for i, limit, _r, _c in gaps}
+    assert limits["ouders_sociaal_netwerk_gemeente"] == "open_data"
+    assert limits["problematische_schulden_gemeente"] == "snapshot"
+    assert limits["kindcheck_volwassenen_ggz"] == limits["kinderen_ouder_gedetineerd"] == "open_data"
+
+    page = visit("blinde-vlekken.html").page
+    headings = {"open_data": "Grenzen van de open data", "snapshot": "Grenzen van deze momentopname"}
+    for limit, heading in headings.items():
+        group = page.locator(f"section[data-gap-limit='{limit}']")
+        assert group.count() == 1, limit
+        assert group.locator("h3").inner_text() == heading
+        shown = group.locator("tr[data-indicator]").evaluate_all("rs => rs.map(r => r.dataset.indicator)")
+        assert sorted(shown) == sorted(i for i, lim in limits.items() if lim == limit), limit
+    for ind, limit, reason, caveat in gaps:
+        rows = page.locator(f"tr[data-indicator='{ind}']")
+        assert rows.count() == 1, ind
+        group = rows.evaluate("r => r.closest('section').dataset.gapLimit")
+        assert group == limit == rows.get_attribute("data-gap-limit"), ind
+        text = rows.inner_text()
+        assert reason in text and (caveat is None or caveat in text), ind
+    # nothing else in the page's blind-spot tables
+    assert page.locator("section[data-gap-limit] tr[data-indicator]").count() == len(gaps)
+    # and the themas page names the group beside each gap of a theme
+    themas = visit("themas.html").page.locator("main").inner_text()
+    for ind, limit, reason, _c in gaps:
+        assert f"{headings[limit]}: {reason}" in themas, ind
+
+
+def chosen_domain_years(published) -> dict[str, int]:
+    """Per youth-care form the latest year of marts.association_domains with the most domains."""
+    return dict(published.execute(
+        "WITH m AS (SELECT youth_care_indicator_id, year, n_domains, "
+        "max(n_domains) OVER (PARTITION BY youth_care_indicator_id) AS most FROM marts.association_domains) "
+        "SELECT youth_care_indicator_id, max(year) FROM m WHERE n_domains = most GROUP BY ALL").fetchall())
+
+
+def test_domains_chart_on_themas(visit, published, sources_in_marts):
+    """'Welke ouderdomeinen verklaren de verschillen tussen gemeenten het meest?': per youth-care form the mart's
+    rows of the latest year with the most domains, the stacked bars adding up to the full model's R², a 'Bron:'
+    line naming every indicator of the model (CBS tables, computed by kindbelang), and the ecological caveat."""
+    chosen = chosen_domain_years(published)
+    rows = published.execute(
+        "SELECT youth_care_indicator_id, year, ouderdomein, rank, r2_alone, shapley_r2, full_model_r2, n_gemeenten, "
+        "n_domains, indicators FROM marts.association_domains ORDER BY youth_care_indicator_id, rank").fetchall()
+    mine = [r for r in rows if chosen.get(r[0]) == r[1]]
+    assert mine and {r[0] for r in mine} == set(chosen)
+    latest = dict(published.execute("SELECT youth_care_indicator_id, max(year) FROM marts.association_domains "
+                                    "GROUP BY ALL").fetchall())
+    page = visit("themas.html").page
+    block = page.locator(".chart-block", has=page.locator("#ouderdomeinen-verklaring"))
+    assert block.count() == 1
+    title = "Welke ouderdomeinen verklaren de verschillen tussen gemeenten het meest?"
+    assert block.locator("h3").inner_text() == title
+    assert block.locator(".js-plotly-plot").count() == 1
+    # the table: exactly the chosen rows, with the mart's figures
+    cells = table_cells(page, "ouderdomeinen-verklaring-tabel")
+    assert len(cells) == len(mine)
+    titles = dict(published.execute("SELECT indicator_id, title FROM marts.indicators").fetchall())
+    expected = {(titles[r[0]], str(r[3])): r for r in mine}
+    assert {(c[0], c[3]) for c in cells} == expected.keys()
+    for cell in cells:
+        form, year, _dom, rank, alone, shapley, full, n, _nd, _inds = expected[(cell[0], cell[3])]
+        assert cell[1] == str(year)
+        assert cell[4:6] == [nl_number(alone, "r"), nl_number(shapley, "r")]
+        assert cell[7:9] == [nl_number(full, "r"), nl_number(n, "aantal")]
+    # the stacked bars of each form add up to its full R²
+    traces = chart_traces(page, "ouderdomeinen-verklaring")
+    totals = {}
+    for t in traces:
+        for x, y in zip(t["x"], t["y"]):
+            totals[y] = totals.get(y, 0) + x
+    fulls = {(f, y): full for f, y, _d, _r, _a, _s, full, *_x in mine}
+    assert sorted(totals.values()) == pytest.approx(sorted(fulls.values()))
+    # the year of each form and why: a later year has fewer domains
+    text = page.locator("main").inner_text()
+    ylabels = {y.replace("<br>", " ") for t in traces for y in t["y"]}
+    for form, year in chosen.items():
+        assert any(y.startswith(f"{esc(titles[form])} ({year}, ") for y in ylabels), form
+        if latest[form] > year:
+            assert f"in {latest[form]}, het laatste jaar" in text, form
+    # the source: every indicator of every model, each by its own CBS table; computed by kindbelang
+    lines = block.evaluate("""b => Array.from(b.querySelectorAll('figure .bron')).map(e => ({text: e.innerText.trim(),
+        indicators: e.dataset.indicators || '', publications: '', tables: ''}))""")
+    assert lines
+    named = set()
+    for line in lines:
+        assert line["text"].startswith("Bron: CBS, ") and "bewerking kindbelang" in line["text"], line
+        named |= check_source_line(line, sources_in_marts)
+    model = {i for *_x, inds in mine for i in inds.split(", ")} | set(chosen)
+    assert named == model
+    # an association between areas, never an effect
+    block_text = block.inner_text()
+    assert "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)" in block_text
+    assert page.locator("#ouderdomeinen-verklaring-alt").text_content().endswith(
+        "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie).")
+    section = page.locator("section.ouderdomeinen-verklaring").inner_text()
+    assert "niet om gezinnen of kinderen" in section and "Methode:" in section
+
+
+def test_social_network_of_parents_is_explicit(visit, published):
+    """Item 6: the 17% of parents with worries or problems with their social network, as the RVS publishes it
+    citing the SCP, with the RVS as its source (never 'Bron: CBS'); per gemeente a blind spot."""
+    value, label, org, note, unit = published.execute(
+        "SELECT value, source_label, source_organisation, source_note, unit FROM marts.indicator_values "
+        "WHERE indicator_id = 'ouders_sociaal_netwerk_nl' AND region_code = 'NL01'").fetchone()
+    assert value == 17 and unit == "%" and org == "Raad voor Volksgezondheid & Samenleving (RVS)"
+    assert label == "Bron: Raad voor Volksgezondheid & Samenleving (RVS), Kinderen uit de knel (2023)"
+    assert "SCP" in note
+    domain, caveat = published.execute("SELECT ouderdomein, caveat FROM marts.indicators "
+                                       "WHERE indicator_id = 'ouders_sociaal_netwerk_nl'").fetchone()
+    assert domain == published.execute("SELECT ouderdomein FROM marts.indicators "
+                                       "WHERE indicator_id = 'ouders_sociaal_netwerk_gemeente'").fetchone()[0]
+    for filename in ("index.html", "themas.html"):
+        c = card(visit(filename).page, "ouders_sociaal_netwerk_nl")
+        assert c.count() == 1, filename
+        assert c.locator(".value").inner_text().startswith("17%")
+        bron = c.locator(".bron").inner_text()
+        assert bron == label and not bron.startswith("Bron: CBS")
+        text = c.inner_text()
+        assert "SCP" in text and caveat in text
+    gaps = visit("blinde-vlekken.html").page
+    assert gaps.locator("section[data-gap-limit='open_data'] tr[data-indicator='ouders_sociaal_netwerk_gemeente']"
+                        ).count() == 1
+    assert gaps.locator("li[data-indicator='ouders_sociaal_netwerk_nl'] .bron").inner_text() == label

@@ -15,6 +15,12 @@ RVS_FILE = Path(__file__).with_name("rvs_advice.yaml")
 STATUSES = {"available", "proxy", "gap"}
 DIRECTIONS = {"lower_is_better", "higher_is_better", "neutral"}
 OUDERDOMEINEN = {"schulden_inkomen", "wonen", "ggz_gezondheid", "relaties_scheiding", "justitie"}
+# Why a gap is a gap: open_data (no open publication has it at all) or snapshot (CBS publishes it, but
+# data/snapshot lacks it or has it truncated).
+GAP_LIMITS = {"open_data", "snapshot"}
+GAP_KEYS = {"gap_limit", "gap_reason"}
+KEYS = {"id", "title", "definition", "theme", "ouderdomein", "unit", "denominator", "direction", "levels",
+        "frequency", "ivrk_articles", "rvs_chapters", "status", "caveat", "parts", "sources"} | GAP_KEYS
 PUBLICATIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "publications"
 
 
@@ -109,8 +115,19 @@ def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict, ...]:
             raise ValueError(f"{path.name}: {ident} has an unknown status or direction")
         if ind.get("ouderdomein") is not None and ind["ouderdomein"] not in OUDERDOMEINEN:
             raise ValueError(f"{path.name}: {ident} has an unknown ouderdomein {ind['ouderdomein']!r}")
+        unknown_keys = ind.keys() - KEYS
+        if unknown_keys:
+            raise ValueError(f"{path.name}: {ident} has unknown keys {sorted(unknown_keys)}")
         if ind["status"] == "gap" and ind.get("sources"):
             raise ValueError(f"{path.name}: {ident} is a gap but names sources")
+        if ind["status"] == "gap":
+            if ind.get("gap_limit") not in GAP_LIMITS:
+                raise ValueError(f"{path.name}: {ident} is a gap: say whether the open data or the snapshot is the "
+                                 f"limit (gap_limit: {' | '.join(sorted(GAP_LIMITS))})")
+            if not (ind.get("gap_reason") or ind.get("caveat")):
+                raise ValueError(f"{path.name}: {ident} is a gap without a reason (gap_reason or caveat)")
+        elif GAP_KEYS & ind.keys():
+            raise ValueError(f"{path.name}: {ident} is no gap but has {sorted(GAP_KEYS & ind.keys())}")
         if ind["status"] != "gap" and not ind.get("sources"):
             raise ValueError(f"{path.name}: {ident} has no sources: give one or mark it a gap")
         check_parts(ident, ind, ids, path)

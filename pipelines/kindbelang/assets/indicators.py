@@ -66,6 +66,9 @@ def registry_frame() -> pl.DataFrame:
             "denominator_missing": (parts.get("denominator") or {}).get("missing")
             if isinstance(parts.get("denominator"), dict) else None,
             "caveat": ind.get("caveat"),
+            # A gap's limit and its reason (the registry's gap_reason, else its caveat, which then says why).
+            "gap_limit": ind.get("gap_limit"),
+            "gap_reason": (ind.get("gap_reason") or ind.get("caveat")) if ind["status"] == "gap" else None,
             "source_organisations": ", ".join(organisations(sources)) or None,
             "source_label": source_label(sources) if sources else None,
             "source_tables": ", ".join(dict.fromkeys(s["table"] for s in sources if s["table"])),
@@ -76,7 +79,8 @@ def registry_frame() -> pl.DataFrame:
         "levels": pl.List(pl.String), "ivrk_articles": pl.List(pl.Int64), "sources": pl.List(SOURCE_STRUCT),
         "rvs_chapters": pl.List(pl.Int64), "denominator": pl.String, "ouderdomein": pl.String,
         "rvs_chapter_headings": pl.String, "scale": pl.Float64, "denominator_missing": pl.String,
-        "caveat": pl.String, "source_organisations": pl.String, "source_label": pl.String,
+        "caveat": pl.String, "gap_limit": pl.String, "gap_reason": pl.String, "source_organisations": pl.String,
+        "source_label": pl.String,
     })
 
 

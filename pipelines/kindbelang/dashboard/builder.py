@@ -26,8 +26,8 @@ from kindbelang import settings
 from kindbelang.dashboard.charts import ABOVE_100_COLUMN, PALETTE, Chart, Source, base_layout, figure_dict
 from kindbelang.dashboard.data import Data
 from kindbelang.dashboard.formatting import (
-    ABOVE_100_NOTE, DIRECTION_LABELS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text,
-    combined_source_label, display_cell, esc, figure_text, js_number_format, literal_wording, nl_number,
+    ABOVE_100_NOTE, DIRECTION_LABELS, GAP_LIMITS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text,
+    combined_source_label, display_cell, dutch_list, esc, figure_text, js_number_format, literal_wording, nl_number,
     period_label, publication_citation, script_json, with_unit, wrap_text, write_csv,
 )
 
@@ -57,6 +57,7 @@ SIGNAL_RULE = ("Een signaal betekent: de waarde is ten opzichte van dezelfde per
 ASSOCIATION_TEXT = "Samenhang tussen gebieden, geen effect op kinderen (ecologische associatie)"
 ASSOCIATION_NOTE = "bewerking kindbelang: samenhang tussen gemeenten"
 MODEL_NOTE = "bewerking kindbelang: verwacht gebruik uit een model"
+DOMAINS_NOTE = "bewerking kindbelang: verdeling van de verklaarde verschillen tussen gemeenten"
 # Mart columns that the page shows as the `bron` column and the caveats below a table, not as raw cells.
 SOURCE_COLUMNS = ("source_label", "caveat")
 
@@ -318,7 +319,7 @@ class SiteBuilder:
             theme = themes.setdefault(ind["theme"], {"name": ind["theme"], "charts": [], "cards": [], "gaps": [],
                                                      "proxies": []})
             if ind["status"] == "gap":
-                theme["gaps"].append(ind)
+                theme["gaps"].append({**ind, "gap_group": GAP_LIMITS[ind["gap_limit"]][0]})
                 continue
             if ind["status"] == "proxy":
                 theme["proxies"].append(ind)
@@ -329,7 +330,8 @@ class SiteBuilder:
                 theme["cards"].append(self.headline(ind))
         return {"title": "Per thema", "themes": list(themes.values()),
                 "extra_tables": [self.extra_table(t) for t in self.data.extra_marts()],
-                "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT}
+                "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT,
+                "domain_variance": self.domain_variance_chart()}
 
     def theme_chart(self, ind: dict) -> Chart | None:
         """The provinces side by side; for an indicator with only national figures its series; a single figure
@@ -397,6 +399,118 @@ class SiteBuilder:
             return None
         frame = self.data.con.sql(query).pl()
         return None if frame.is_empty() else frame
+
+    def domain_variance_chart(self) -> dict | None:
+        """Which parental domains account most for the differences between gemeenten in each form of youth care
+        (marts.association_domains). Per form the latest year with the most domains (a later year with fewer
+        domains explains less only because a domain is missing), as one bar: the R² of the model with all domains,
+        split into the domains' Shapley shares, which add up to it. Each row's source is that of every indicator in
+        the form's model: a Shapley share depends on all of them."""
+        frame = self.mart_frame("association_domains",
+                                "SELECT * FROM marts.association_domains ORDER BY youth_care_indicator_id, year, rank")
+        if frame is None:
+            return None
+        titles = dict(self.data.indicators.select("indicator_id", "title").iter_rows())
+        forms = [i for i in self.data.indicators["indicator_id"] if i in set(frame["youth_care_indicator_id"])]
+        registry_order = {i: n for n, i in enumerate(self.data.indicators["indicator_id"])}
+
+        def label(domain: str) -> str:
+            return OUDERDOMEIN_LABELS.get(domain, domain)
+
+        shown, choices = [], []
+        for form in forms:
+            rows = frame.filter(pl.col("youth_care_indicator_id") == form)
+            most = rows["n_domains"].max()
+            year = rows.filter(pl.col("n_domains") == most)["year"].max()
+            chosen = rows.filter(pl.col("year") == year).sort("rank")
+            shown.append((form, year, chosen))
+            latest = rows["year"].max()
+            if latest > year:
+                later = set(rows.filter(pl.col("year") == latest)["ouderdomein"])
+                missing = [label(d) for d in chosen["ouderdomein"] if d not in later]
+                choices.append((year, latest, int(most), int(rows.filter(pl.col("year") == latest)["n_domains"][0]),
+                                tuple(missing), titles.get(form, form)))
+        # Why these years, once per distinct reason: "2022: in 2023 ontbreekt Ggz en gezondheid (3 domeinen)".
+        by_reason: dict[tuple, list[str]] = {}
+        for year, latest, most, fewer, missing, title in choices:
+            by_reason.setdefault((year, latest, most, fewer, missing), []).append(title)
+        everyone = len(by_reason) == 1 and len(choices) == len(shown)
+        why = [f"{'voor alle vormen' if everyone else dutch_list(ts)} {year}, met {most} domeinen; in {latest}, het "
+               f"laatste jaar, {'ontbreekt' if len(missing) == 1 else 'ontbreken'} {dutch_list(missing)} en zijn er "
+               f"{fewer} domeinen" for (year, latest, most, fewer, missing), ts in by_reason.items()]
+        # Domains of the registry that no model of the chosen year has.
+        in_model = {d for _f, _y, c in shown for d in c["ouderdomein"]}
+        absent = [label(d) for d in dict.fromkeys(self.data.indicators["ouderdomein"].drop_nulls())
+                  if d not in in_model]
+
+        fig = go.Figure()
+        ylabels = {form: "<br>".join(wrap_text(esc(f"{titles.get(form, form)} ({year}, {c['n_gemeenten'][0]} "
+                                                   "gemeenten)"), 34)) for form, year, c in shown}
+        domains = list(dict.fromkeys(d for _f, _y, c in shown for d in c["ouderdomein"]))
+        for k, dom in enumerate(sorted(domains, key=lambda d: list(OUDERDOMEIN_LABELS).index(d)
+                                       if d in OUDERDOMEIN_LABELS else 99)):
+            parts = [(form, r) for form, _y, c in shown for r in c.iter_rows(named=True) if r["ouderdomein"] == dom]
+            fig.add_trace(go.Bar(
+                y=[ylabels[f] for f, _r in parts], x=[r["shapley_r2"] for _f, r in parts], orientation="h",
+                name=esc(label(dom)), marker_color=PALETTE[k % len(PALETTE)],
+                customdata=[[nl_number(r["shapley_r2"], "r"), nl_number(r["r2_alone"], "r"),
+                             with_unit(100 * r["share_of_explained"], "%") if r["share_of_explained"] is not None
+                             else "–"] for _f, r in parts],
+                hovertemplate=esc(label(dom)) + ": %{customdata[0]} van de R² (%{customdata[2]} van het verklaarde "
+                              "deel); alleen dit domein: R² %{customdata[1]}<extra>%{y}</extra>"))
+        for form, _year, c in shown:
+            fig.add_annotation(x=c["full_model_r2"][0], y=ylabels[form], xanchor="left", showarrow=False,
+                               text=esc(f" R² {nl_number(c['full_model_r2'][0], 'r')}"), font={"size": 12})
+        fig.update_layout(base_layout(
+            "Verschillen tussen gemeenten: deel per ouderdomein (R²)",
+            barmode="stack", height=max(340, 90 * len(shown) + 160), margin={"l": 260, "r": 70, "t": 50, "b": 90},
+            yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
+            xaxis={"title": {"text": "R²: deel van de verschillen tussen gemeenten (0 tot 1)"}, "rangemode": "tozero",
+                   "range": [0, min(1.0, max(c["full_model_r2"][0] for _f, _y, c in shown) * 1.25)]}))
+
+        header = ["vorm van jeugdzorg", "jaar", "ouderdomein", "rang", "R² van het domein alleen",
+                  "Shapley-aandeel in de R²", "aandeel van het verklaarde deel (%)", "R² van alle domeinen samen",
+                  "gemeenten", "indicatoren van het domein", "niet meegenomen (te weinig gemeenten)"]
+        data, sources, caveats = [], [], []
+        def share(r: dict) -> float | None:
+            return None if r["share_of_explained"] is None else 100 * r["share_of_explained"]
+
+        for form, year, c in shown:
+            # In registry order, so that forms whose models read the same tables share one 'Bron:' line.
+            model = [form] + sorted({i for inds in c["indicators"] for i in inds.split(", ")},
+                                    key=lambda i: registry_order.get(i, len(registry_order)))
+            source = self.data.derived_source(model, DOMAINS_NOTE)
+            for r in c.iter_rows(named=True):
+                data.append([titles.get(form, form), str(year), label(r["ouderdomein"]), r["rank"], r["r2_alone"],
+                             r["shapley_r2"], share(r),
+                             r["full_model_r2"], r["n_gemeenten"],
+                             ", ".join(titles.get(i, i) for i in r["indicators"].split(", ")),
+                             ", ".join(titles.get(i, i) for i in (r["left_out"] or "").split(", ") if i) or None])
+                sources.append(source)
+                caveats.append(r["caveat"])
+        summary = ("Gestapeld staafdiagram uit marts.association_domains: per vorm van jeugdzorg het laatste jaar met "
+                   "de meeste ouderdomeinen. "
+                   + " ".join(f"{titles.get(form, form)} ({year}, {c['n_gemeenten'][0]} gemeenten): alle domeinen "
+                              f"samen R² {nl_number(c['full_model_r2'][0], 'r')}; "
+                              + "; ".join(f"{label(r['ouderdomein'])} {nl_number(r['shapley_r2'], 'r')}"
+                                          + (f" ({with_unit(share(r), '%')} van het verklaarde deel)"
+                                             if share(r) is not None else "")
+                                          for r in c.iter_rows(named=True)) + "."
+                              for form, year, c in shown)
+                   + f" {ASSOCIATION_TEXT}.")
+        chart = self.chart("ouderdomeinen-verklaring", "Welke ouderdomeinen verklaren de verschillen tussen gemeenten "
+                           "het meest?", summary, header, data, figure_dict(fig), sources, caveats,
+                           units=[None, None, None, None, "r", "r", "%", "r", "aantal", None, None],
+                           note=f"{ASSOCIATION_TEXT}. De stukken van een staaf tellen op tot de R² van alle domeinen "
+                                "samen; een domein dat vaak samen met een ander hoog is, deelt zijn aandeel met dat "
+                                "domein.",
+                           caveat_notes=self.input_caveats(caveats, sources))
+        # The method per form: weighted by the youth population where CBS gives the percentage's denominator.
+        methods: dict[str, list[str]] = {}
+        for form, _year, c in shown:
+            methods.setdefault(c["method"][0], []).append(titles.get(form, form))
+        method = ("; ".join(m if len(methods) == 1 else f"{dutch_list(ts)}: {m}" for m, ts in methods.items()))
+        return {"chart": chart, "why": why, "absent": absent, "method": method}
 
     def household_by_care_form_chart(self) -> Chart | None:
         """Nederland, latest year of marts.household_position_by_care_form: the one-parent share per form of care
@@ -941,7 +1055,13 @@ class SiteBuilder:
                 gaps.append(item)
             elif ind["status"] == "proxy":
                 proxies.append(item)
-        return {"title": "Blinde vlekken", "gaps": gaps, "proxies": proxies, "uses_plotly": False}
+        # Two groups, as the registry classifies each gap (gap_limit): what no open publication has, and what the
+        # snapshot lacks although CBS publishes it.
+        groups = [{"limit": limit, "heading": heading, "text": text,
+                   "gaps": [g for g in gaps if g["gap_limit"] == limit]}
+                  for limit, (heading, text) in GAP_LIMITS.items()]
+        return {"title": "Blinde vlekken", "gaps": gaps, "gap_groups": groups, "proxies": proxies,
+                "uses_plotly": False}
 
     # -- 6. Nieuw in deze release
     def release_frame(self) -> pl.DataFrame:
@@ -1088,6 +1208,7 @@ class SiteBuilder:
                           "source": self.data.indicator_source(ind["indicator_id"]),
                           "release_status": status_by_ind.get(ind["indicator_id"]),
                           "status_label": STATUS_LABELS.get(ind["status"], ind["status"]),
+                          "gap_group": GAP_LIMITS[ind["gap_limit"]][0] if ind["gap_limit"] else None,
                           "direction_label": DIRECTION_LABELS.get(ind["direction"], ind["direction"])})
         quality = []
         for schema, table in sorted(self.data.tables):

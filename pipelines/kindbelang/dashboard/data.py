@@ -16,9 +16,16 @@ VALUE_COLUMNS = ("indicator_id, region_code, region_level, period, year, period_
                  "source_note, published_wording, published_above_100, caveat, source_modified, boundary_year")
 # Marts whose rows name a CBS table (source_table) besides marts.indicator_values: cited in the footer.
 CBS_TABLE_MARTS = ("household_position", "household_position_by_care_form")
-# Columns naming the indicators a derived figure is computed from (marts.association, marts.youth_care_expected).
+# Columns naming the indicators a derived figure is computed from (marts.association, marts.youth_care_expected,
+# marts.association_domains, marts.parental_cumulation): one id, a comma-separated list or a list of ids.
 DERIVED_FROM = (("parental_indicator_id", "youth_care_indicator_id"), ("outcome_indicator_id", "predictors"),
-                ("youth_care_indicator_id", "indicators"))
+                ("youth_care_indicator_id", "indicators"), ("indicators_with_data",))
+
+
+def indicator_ids(cell) -> list[str]:
+    """The indicator ids in a mart cell: 'a', 'a, b' or ['a', 'b']."""
+    items = cell if isinstance(cell, (list, tuple)) else (cell or "").split(",")
+    return [i.strip() for i in items if i and i.strip()]
 
 
 class Data:
@@ -110,8 +117,7 @@ class Data:
                 return self.table_source(row[column])
         for columns in DERIVED_FROM:
             if all(c in row for c in columns):
-                ids = [i.strip() for c in columns for i in (row[c] or "").split(",") if i.strip()]
-                return self.derived_source(ids, note)
+                return self.derived_source([i for c in columns for i in indicator_ids(row[c])], note)
         if row.get("indicator_id"):
             return self.indicator_source(row["indicator_id"])
         return None

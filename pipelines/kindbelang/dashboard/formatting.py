@@ -18,6 +18,16 @@ DIRECTION_LABELS = {"lower_is_better": "lager is gunstiger", "higher_is_better":
 OUDERDOMEIN_LABELS = {"schulden_inkomen": "Schulden en inkomen", "wonen": "Wonen",
                       "ggz_gezondheid": "Ggz en gezondheid", "relaties_scheiding": "Relaties en scheiding",
                       "justitie": "Justitie"}
+# Why a blind spot is one (marts.indicators.gap_limit): (heading of its group, what the group means).
+GAP_LIMITS = {
+    "open_data": ("Grenzen van de open data",
+                  "Deze cijfers staan in geen open publicatie, ook niet bij CBS, of alleen landelijk waar ze per "
+                  "gemeente nodig zijn. Zichtbaar worden ze pas als iemand ze gaat registreren of publiceren."),
+    "snapshot": ("Grenzen van deze momentopname",
+                 "CBS publiceert deze cijfers wel, maar de momentopname waarmee deze monitor is gebouwd "
+                 "(data/snapshot) bevat ze niet of afgekapt. Een volledigere of nieuwere download, of het inlezen van "
+                 "die publicatie, kan ze toevoegen."),
+}
 PERIOD_TYPE_ORDER = {"jaar": 0, "halfjaar": 1, "kwartaal": 2, "maand": 3, "eenmalig": 4}
 ABOVE_100_NOTE = "CBS publiceerde hier een aandeel boven 100%; zo overgenomen, niet gecorrigeerd."
 NO_VALUE = "–"
@@ -92,12 +102,23 @@ def literal_wording(wording: str | None, value) -> str | None:
     return wording.strip()
 
 
+def published_decimals(wording: str | None) -> int | None:
+    """The decimals of a figure stored as a plain number in machine form ('17' -> 0, '186.4' -> 1), else None."""
+    if not wording or not re.fullmatch(r"-?\d+(\.\d+)?", wording.strip()):
+        return None
+    return len(wording.strip().partition(".")[2])
+
+
 def figure_text(value, unit: str | None, wording: str | None = None) -> str:
     """A figure as the site prints it: the publication's wording when there is one, else the Dutch number; with
     the unit."""
     literal = literal_wording(wording, value)
     if literal is None:
-        return with_unit(value, unit)
+        decimals = published_decimals(wording)
+        if decimals is None or is_missing(value) or is_count(unit):
+            return with_unit(value, unit)
+        # A number published as a plain number keeps its own decimals: '17' is 17%, not 17,0%.
+        return nl_number(value, unit, decimals) + unit_suffix(unit)
     suffix = unit_suffix(unit)
     if suffix and literal.endswith(suffix.strip()):
         return literal
