@@ -157,7 +157,7 @@ def test_domain_variance_per_year_and_care_form_adds_up(warehouse):
 
     domain_of = {ind["id"]: ind.get("ouderdomein") for ind in load_registry()}
     latest = warehouse.execute("""
-        SELECT max(year) FROM staging.indicator_parts_harmonised
+        SELECT max(year) FROM intermediate.indicator_parts_harmonised
         WHERE indicator_id = 'jeugdhulp_pct' AND region_level = 'gemeente' AND period_type = 'jaar'
           AND value IS NOT NULL
     """).fetchone()[0]

@@ -9,7 +9,7 @@ EEMSDELTA, PARTS = "GM1979", ("GM0003", "GM0010", "GM0024")   # Appingedam, Delf
 
 def targets(warehouse, code, year):
     return dict(warehouse.execute(
-        "SELECT to_code, weight FROM staging.boundary_crosswalk WHERE from_code = ? AND from_year = ?",
+        "SELECT to_code, weight FROM intermediate.boundary_crosswalk WHERE from_code = ? AND from_year = ?",
         [code, year]).fetchall())
 
 
@@ -18,10 +18,11 @@ def test_eemsdelta_counts_equal_the_sum_of_its_parts(warehouse):
         assert targets(warehouse, code, 2020) == {EEMSDELTA: 1.0}
     rows = warehouse.execute("""
         SELECT h.period, h.value, h.numerator, sum(p.numerator) AS parts, count(p.numerator) AS n
-        FROM staging.indicator_values_harmonised AS h
+        FROM marts.indicator_values AS h
         JOIN marts.indicator_parts AS p
           ON p.indicator_id = h.indicator_id AND p.period_key = h.period AND p.region_code IN (SELECT unnest(?))
         WHERE h.indicator_id = 'jeugdzorg_aantal' AND h.region_code = ? AND h.year < 2021
+          AND h.boundary_year IS NOT NULL
         GROUP BY ALL
     """, [list(PARTS), EEMSDELTA]).fetchall()
     assert rows
@@ -31,7 +32,7 @@ def test_eemsdelta_counts_equal_the_sum_of_its_parts(warehouse):
 
 def test_littenseradiel_is_a_flagged_split_with_weights_summing_to_one(warehouse):
     rows = warehouse.execute(
-        "SELECT to_code, weight, is_split, method FROM staging.boundary_crosswalk "
+        "SELECT to_code, weight, is_split, method FROM intermediate.boundary_crosswalk "
         "WHERE from_code = 'GM0140' AND from_year = 2017").fetchall()
     assert {r[0] for r in rows} == {"GM0080", "GM1900", "GM1949"}   # Leeuwarden, Súdwest-Fryslân, Waadhoeke
     assert all(r[2] for r in rows) and all("oppervlakte" in r[3] for r in rows)
@@ -53,29 +54,29 @@ def test_mergers_go_wholly_to_their_successor(warehouse, code, year, target):
 
 def test_every_gemeente_of_the_boundary_year_is_present_in_harmonised_values(warehouse):
     year, n = warehouse.execute(
-        "SELECT any_value(to_boundary_year), count(DISTINCT to_code) FROM staging.boundary_crosswalk").fetchone()
+        "SELECT any_value(to_boundary_year), count(DISTINCT to_code) FROM intermediate.boundary_crosswalk").fetchone()
     expected = warehouse.execute(
         "SELECT count(*) FROM marts.region_memberships WHERE boundary_year = ?", [year]).fetchone()[0]
     assert n == expected
     missing = warehouse.execute("""
         SELECT h.indicator_id, h.period, count(DISTINCT h.region_code) AS n
-        FROM staging.indicator_values_harmonised AS h
-        WHERE h.region_level = 'gemeente'
+        FROM marts.indicator_values AS h
+        WHERE h.region_level = 'gemeente' AND h.boundary_year IS NOT NULL
         GROUP BY ALL
         HAVING n <> ?
     """, [expected]).fetchall()
     assert missing == []
-    assert warehouse.execute("SELECT count(*) FROM staging.indicator_values_harmonised").fetchone()[0] > 0
     assert warehouse.execute(
-        "SELECT count(*) FROM staging.indicator_values_harmonised WHERE boundary_year IS DISTINCT FROM ?",
-        [year]).fetchone()[0] == 0
+        "SELECT count(*) FROM marts.indicator_values WHERE boundary_year IS NOT NULL").fetchone()[0] > 0
+    assert warehouse.execute(
+        "SELECT count(*) FROM marts.indicator_values WHERE boundary_year <> ?", [year]).fetchone()[0] == 0
 
 
 def test_harmonised_rates_are_recomputed_from_summed_parts(warehouse):
     # Eemsdelta 2020: jeugdhulp_pct = sum of the three numerators / sum of the three denominators x 100.
     value, numerator, denominator = warehouse.execute(
-        "SELECT value, numerator, denominator FROM staging.indicator_values_harmonised "
-        "WHERE indicator_id = 'jeugdhulp_pct' AND region_code = ? AND period = '2020JJ00'", [EEMSDELTA]).fetchone()
+        "SELECT value, numerator, denominator FROM marts.indicator_values WHERE indicator_id = 'jeugdhulp_pct' "
+        "AND region_code = ? AND period = '2020JJ00' AND boundary_year IS NOT NULL", [EEMSDELTA]).fetchone()
     num, den = warehouse.execute(
         "SELECT sum(numerator), sum(denominator) FROM marts.indicator_parts WHERE indicator_id = 'jeugdhulp_pct' "
         "AND period_key = '2020JJ00' AND region_code IN (SELECT unnest(?))", [list(PARTS)]).fetchone()
@@ -84,7 +85,7 @@ def test_harmonised_rates_are_recomputed_from_summed_parts(warehouse):
     # And everywhere: value = numerator / denominator x scale.
     worst = warehouse.execute("""
         SELECT max(abs(value - numerator / denominator * scale))
-        FROM staging.indicator_parts_harmonised WHERE scale IS NOT NULL AND value IS NOT NULL
+        FROM intermediate.indicator_parts_harmonised WHERE scale IS NOT NULL AND value IS NOT NULL
     """).fetchone()[0]
     assert worst < 1e-9
 
@@ -93,8 +94,8 @@ def test_a_suppressed_contributor_gives_no_value(warehouse):
     # Any harmonised gemeente whose contributing parts include a NULL numerator has no value.
     bad = warehouse.execute("""
         SELECT count(*)
-        FROM staging.indicator_parts_harmonised AS h
-        JOIN staging.boundary_crosswalk AS x ON x.to_code = h.region_code AND x.from_year = h.year
+        FROM intermediate.indicator_parts_harmonised AS h
+        JOIN intermediate.boundary_crosswalk AS x ON x.to_code = h.region_code AND x.from_year = h.year
         JOIN marts.indicator_parts AS p
           ON p.indicator_id = h.indicator_id AND p.period_key = h.period_key AND p.region_code = x.from_code
          AND p.source_table = h.source_table
@@ -108,9 +109,9 @@ def test_a_suppressed_contributor_gives_no_value(warehouse):
 
 def test_regions_are_sums_of_their_gemeenten(warehouse):
     region, gemeenten = warehouse.execute("""
-        SELECT (SELECT numerator FROM staging.indicator_parts_harmonised
+        SELECT (SELECT numerator FROM intermediate.indicator_parts_harmonised
                 WHERE indicator_id = 'jeugdzorg_aantal' AND period_key = '2020JJ00' AND region_code = 'PV20'),
-               (SELECT sum(h.numerator) FROM staging.indicator_parts_harmonised AS h
+               (SELECT sum(h.numerator) FROM intermediate.indicator_parts_harmonised AS h
                 JOIN marts.region_memberships AS m ON m.gemeente_code = h.region_code
                  AND m.boundary_year = h.boundary_year AND m.provincie_code = 'PV20'
                 WHERE h.indicator_id = 'jeugdzorg_aantal' AND h.period_key = '2020JJ00')

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kindbelang.confidence import Z998
+
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
 WIJKEN_TABLES = ["82964NED", "83563NED", "83782NED", "84316NED", "84615NED", "84856NED",
                  "85075NED", "85335NED", "85685NED", "85990NED"]
@@ -74,9 +76,9 @@ def test_signals_only_where_the_interval_excludes_the_comparison(warehouse):
         SELECT count(*) FROM marts.household_position
         WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL
           AND (abs(one_parent_share - national_share) / 100
-               > 3.09 * sqrt(national_share / 100 * (1 - national_share / 100) / youth_with_youth_care))
+               > ? * sqrt(national_share / 100 * (1 - national_share / 100) / youth_with_youth_care))
               <> (compared_with_national <> 'niet te onderscheiden van landelijk')
-    """).fetchone()[0]
+    """, [Z998]).fetchone()[0]
     assert disagree == 0
     flagged, small = warehouse.execute("""
         SELECT count(*) FILTER (WHERE compared_with_national <> 'niet te onderscheiden van landelijk'),
@@ -163,7 +165,7 @@ def test_overrepresentation_equals_a_hand_computation(warehouse, gemeente, perio
     assert r["overrepresentation_low"] < r["overrepresentation_ratio"] < r["overrepresentation_high"]
     # Rounding to fives widens the interval beyond the sampling interval at the rounded counts.
     n = one_parent + couple
-    assert r["overrepresentation_high"] - r["overrepresentation_low"] > 2 * 3.09 * (
+    assert r["overrepresentation_high"] - r["overrepresentation_low"] > 2 * Z998 * (
         (youth_share / 100 * (1 - youth_share / 100) / n) ** 0.5 * 100 / base_share) * 0.99
 
 

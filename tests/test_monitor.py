@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import math
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from kindbelang.confidence import Z95
 from kindbelang.registry import load_registry
 from kindbelang.settings import SNAPSHOT_DIR
 
@@ -62,7 +65,7 @@ def test_national_divorces_equal_the_published_nji_series(warehouse):
 
 def test_eemsdelta_crosswalk_and_harmonised_sum(warehouse):
     rows = warehouse.execute(
-        "SELECT from_code, to_code, weight FROM staging.boundary_crosswalk "
+        "SELECT from_code, to_code, weight FROM intermediate.boundary_crosswalk "
         "WHERE from_year = 2020 AND from_code IN ('GM0003', 'GM0010', 'GM0024')").fetchall()
     assert sorted(rows) == [("GM0003", "GM1979", 1.0), ("GM0010", "GM1979", 1.0), ("GM0024", "GM1979", 1.0)]
     harmonised, parts = warehouse.execute("""
@@ -70,7 +73,7 @@ def test_eemsdelta_crosswalk_and_harmonised_sum(warehouse):
             WHERE indicator_id = 'jeugdzorg_aantal' AND period_key = '2020JJ00'
               AND region_code IN ('GM0003', 'GM0010', 'GM0024'))
         FROM marts.indicator_parts AS p
-        JOIN staging.boundary_crosswalk AS x ON x.from_year = p.year AND x.from_code = p.region_code
+        JOIN intermediate.boundary_crosswalk AS x ON x.from_year = p.year AND x.from_code = p.region_code
         WHERE p.indicator_id = 'jeugdzorg_aantal' AND p.period_key = '2020JJ00' AND x.to_code = 'GM1979'
     """).fetchone()
     assert harmonised == parts and parts > 0
@@ -79,14 +82,14 @@ def test_eemsdelta_crosswalk_and_harmonised_sum(warehouse):
 def test_every_gemeente_of_the_boundary_year_is_reached_from_every_year(warehouse):
     missing = warehouse.execute("""
         SELECT y.from_year, m.gemeente_code
-        FROM (SELECT DISTINCT from_year, to_boundary_year FROM staging.boundary_crosswalk) AS y
+        FROM (SELECT DISTINCT from_year, to_boundary_year FROM intermediate.boundary_crosswalk) AS y
         JOIN staging.gemeente_memberships AS m ON m.boundary_year = y.to_boundary_year
-        ANTI JOIN staging.boundary_crosswalk AS x
+        ANTI JOIN intermediate.boundary_crosswalk AS x
             ON x.from_year = y.from_year AND x.to_code = m.gemeente_code
     """).fetchall()
     assert missing == []
     weights = warehouse.execute(
-        "SELECT max(abs(total - 1)) FROM (SELECT sum(weight) AS total FROM staging.boundary_crosswalk "
+        "SELECT max(abs(total - 1)) FROM (SELECT sum(weight) AS total FROM intermediate.boundary_crosswalk "
         "GROUP BY from_year, from_code)").fetchone()[0]
     assert weights < 1e-9
 
@@ -220,15 +223,23 @@ def scratch_warehouse(pipeline_run, tmp_path_factory):
     con.close()
 
 
+@functools.cache
+def gx_context():
+    from kindbelang.quality import _new_context
+
+    return _new_context()
+
+
 def suite_failures(con, name):
+    """(severity, meta.rule) of each failed expectation of expectations/marts/indicator_values.yaml, which also
+    holds the coverage rules that were the suite marts_indicator_values_coverage."""
     import dagster as dg
 
     from kindbelang.quality import load_suites, run_suite
 
-    suite = next(s for s in load_suites() if s.name == name)
-    report = run_suite(suite, dg.AssetKey(["marts", "indicator_values"]), con, None)
-    assert not report["notes"], report["notes"]
-    return {(f["severity"], f["column"]) for f in report["failures"]}
+    suite = next(s for s in load_suites() if s.name == "marts_indicator_values")
+    report = run_suite(suite, dg.AssetKey(["marts", "indicator_values"]), con, None, gx_context())
+    return {(f["severity"], f["rule"]) for f in report["failures"]}
 
 
 def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_warehouse):
@@ -236,8 +247,6 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     assert suite_failures(con, "marts_indicator_values") == set()
     assert suite_failures(con, "marts_indicator_values_coverage") == set()
     con.execute("CREATE TEMP TABLE saved AS SELECT * FROM marts.indicator_values")
-    con.execute("CREATE TEMP TABLE saved_dimensions AS SELECT * FROM raw.cbs_dimensions WHERE key = 'GM0014' "
-                "AND table_id IN ('85685NED', '85990NED')")
 
     def change(sql):
         con.execute("DELETE FROM marts.indicator_values")
@@ -274,14 +283,20 @@ def test_indicator_value_suites_are_strict_where_the_source_allows_it(scratch_wa
     # A gemeente the source table does not list warns, unless its metadata documents that the snapshot cut whole
     # gemeenten (truncation.regions_cut): per year of the wijken series, 2023 (85685NED) was cut, 2024 was not.
     household = "indicator_id = 'jeugdzorg_eenouderhuishouden_pct' AND boundary_year IS NULL AND region_code = 'GM0014'"
-    unlisted = "DELETE FROM raw.cbs_dimensions WHERE key = 'GM0014' AND table_id = "
+    # (raw.cbs_dimensions, which the suite reads, is a view over each table's own dimension rows.)
+    con.execute("CREATE TEMP TABLE saved_dimensions AS SELECT * FROM raw.cbs_85685ned_dimensions WHERE key = 'GM0014' "
+                "UNION ALL SELECT * FROM raw.cbs_85990ned_dimensions WHERE key = 'GM0014'")
     try:
-        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2023JJ00'; {unlisted} '85685NED'")
+        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2023JJ00'; "
+               "DELETE FROM raw.cbs_85685ned_dimensions WHERE key = 'GM0014'")
         assert suite_failures(con, "marts_indicator_values_coverage") == set()
-        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2024HJ01'; {unlisted} '85990NED'")
+        change(f"DELETE FROM marts.indicator_values WHERE {household} AND period = '2024HJ01'; "
+               "DELETE FROM raw.cbs_85990ned_dimensions WHERE key = 'GM0014'")
         assert suite_failures(con, "marts_indicator_values_coverage") == {("warning", "gemeente_not_in_source")}
     finally:
-        con.execute("INSERT INTO raw.cbs_dimensions SELECT * FROM saved_dimensions")
+        for table in ("85685ned", "85990ned"):
+            con.execute(f"INSERT INTO raw.cbs_{table}_dimensions SELECT * FROM saved_dimensions "
+                        f"WHERE table_id = '{table.upper()}'")
     # A registry indicator without values blocks.
     change("DELETE FROM marts.indicator_values WHERE indicator_id = 'kinderen_opvang_nl'")
     assert ("critical", "indicator_without_values") in suite_failures(con, "marts_indicator_values_coverage")
@@ -291,7 +306,7 @@ def test_rates_carry_their_wilson_interval(warehouse):
     """value_low/value_high of a rate: the Wilson 95% interval of the extreme shares CBS's rounding allows (the
     published 0.1 decimal +/- 0.05) on the denominator; small gemeenten get wide intervals, Nederland a narrow one;
     counts get their rounding range, publication figures none."""
-    z = 1.96
+    z = Z95
 
     def wilson(p, n, sign):
         centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))

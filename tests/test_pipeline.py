@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -9,8 +11,9 @@ from kindbelang.definitions import defs
 from kindbelang.settings import SNAPSHOT_DIR
 
 EXPECTED_NON_RAW_ASSETS = {
-    "staging/cbs_columns", "staging/cbs_periods", "staging/gemeente_history", "staging/gemeente_memberships",
-    "staging/populations", "staging/youth_care_counts", "staging/youth_care_indicators", "marts/indicator_parts",
+    "staging/gemeente_history", "staging/gemeente_memberships", "staging/youth_care_counts",
+    "staging/youth_care_indicators", "intermediate/populations", "intermediate/indicator_parts",
+    "intermediate/boundary_crosswalk", "intermediate/indicator_parts_harmonised", "marts/indicator_parts",
     "marts/indicator_values", "marts/indicators", "marts/region_memberships", "marts/regions",
     "marts/youth_care_use",
 }
@@ -105,3 +108,89 @@ def test_eemsdelta_replaces_its_parts_from_2021(warehouse):
         [period]).fetchall()}
     assert {"GM0003", "GM0010", "GM0024"} <= codes("2020JJ00") and "GM1979" not in codes("2020JJ00")
     assert "GM1979" in codes("2021JJ00") and not {"GM0003", "GM0010", "GM0024"} & codes("2021JJ00")
+
+
+# --- only what changed ---------------------------------------------------------------------------------------
+
+def copy_project(root):
+    """The parts of the project a run reads, copied, so that a test may change a SQL file."""
+    import shutil
+
+    from kindbelang.settings import PROJECT_ROOT
+
+    for part in ("pipelines", "sql", "expectations", "dashboards", "data/snapshot", "data/geo", "data/publications"):
+        shutil.copytree(PROJECT_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def kindbelang_run(project, out, *args):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KINDBELANG_OUT": str(out), "PYTHONPATH": str(project / "pipelines")}
+    return subprocess.run([sys.executable, "-m", "kindbelang.cli", "run", *args], env=env, capture_output=True,
+                          text=True, timeout=900, cwd=project)
+
+
+def monitor_runs(out):
+    """Materialised asset keys of every monitor run in the run's own Dagster instance, oldest first."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name="monitor"))
+        return [{r.asset_materialization.asset_key.to_user_string() for r in instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records} for run in reversed(runs)]
+
+
+def test_a_second_run_redoes_nothing_and_a_changed_model_redoes_only_itself_and_its_downstream(tmp_path):
+    import dagster as dg
+
+    project, out = copy_project(tmp_path / "project"), tmp_path / "out"
+    cold = kindbelang_run(project, out)
+    assert cold.returncode == 0, cold.stderr[-3000:]
+    assert re.search(r"^\[\s*1/\d+\] \S", cold.stdout, re.M)  # progress: one line per finished step
+    assert re.search(r"^\[\s*\d+/\d+\] marts/indicator_values  \d+,\d s$", cold.stdout, re.M)
+    published = (out / "published" / "kindbelang.duckdb").stat().st_mtime_ns
+
+    again = kindbelang_run(project, out)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Niets veranderd sinds de vorige geslaagde run" in again.stdout
+    assert len(monitor_runs(out)) == 1, "a run with nothing changed launched a monitor run"
+    assert (out / "published" / "kindbelang.duckdb").stat().st_mtime_ns == published
+
+    model = project / "sql" / "marts" / "monitor.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- touched by the test\n", encoding="utf-8")
+    touched = kindbelang_run(project, out)
+    assert touched.returncode == 0, touched.stderr[-3000:]
+    assert "marts/monitor (code gewijzigd)" in touched.stdout
+    key = dg.AssetKey(["marts", "monitor"])
+    expected = {k.to_user_string() for k in dg.AssetSelection.assets(key).downstream().resolve(
+        defs.resolve_asset_graph())}
+    assert monitor_runs(out)[-1] == expected
+
+
+def test_code_versions_cover_the_sql_the_macros_the_column_docs_and_the_registry(monkeypatch):
+    from kindbelang import versions
+    from kindbelang.settings import PROJECT_ROOT, SQL_DIR
+
+    model, other = SQL_DIR / "marts" / "monitor.sql", SQL_DIR / "marts" / "regions.sql"
+    before = {p: versions.sql_model_version(p) for p in (model, other)}
+    real_bytes, real_docs = versions._file_bytes.__wrapped__, versions._column_docs.__wrapped__
+
+    def changed(path):
+        monkeypatch.setattr(versions, "_file_bytes", lambda p: real_bytes(p) + (b"\n--" if p == path else b""))
+        return {p: versions.sql_model_version(p) != before[p] for p in (model, other)}
+
+    assert changed(model) == {model: True, other: False}
+    assert changed(SQL_DIR / "macros.sql") == {model: True, other: True}
+    monkeypatch.setattr(versions, "_file_bytes", real_bytes)
+    monkeypatch.setattr(versions, "_column_docs", lambda f: {
+        **real_docs(f), "monitor": {**real_docs(f).get("monitor", {}), "_table": "anders"}})
+    assert {p: versions.sql_model_version(p) != before[p] for p in (model, other)} == {model: True, other: False}
+
+    generated = versions.python_files("kindbelang.assets.indicator_parts", with_data=True)
+    assert PROJECT_ROOT / "pipelines" / "kindbelang" / "indicators.yaml" in generated
+    assert PROJECT_ROOT / "pipelines" / "kindbelang" / "catalog.yaml" in generated
+    site = versions.python_files("kindbelang.assets.site", with_data=True)
+    assert any(p.parent.name == "dashboards" for p in site)

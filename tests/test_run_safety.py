@@ -40,7 +40,8 @@ def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
     published = out / "published" / "kindbelang.duckdb"
     before = digest(published)
 
-    running = kindbelang(out, "run", background=True)
+    # --full: with nothing changed a plain run would finish at once without touching the warehouse.
+    running = kindbelang(out, "run", "--full", background=True)
     try:
         lock = out / ".run.lock"
         wait_for(lambda: lock.exists() and lock.read_text().strip() == str(running.pid))
@@ -67,5 +68,7 @@ def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
 
     recovered = kindbelang(out, "run")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
+    # The killed run materialised some assets again; the next run redoes the rest and publishes.
+    assert "Opnieuw te maken" in recovered.stdout
     reader = kindbelang(out, "sql", "--format", "json", "SELECT count(*) AS n FROM marts.indicator_values")
     assert reader.returncode == 0 and '"n"' in reader.stdout

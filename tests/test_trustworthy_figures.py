@@ -36,7 +36,7 @@ def test_under_18_rates_rest_on_the_under_18_population(warehouse):
     assert jz["numerator"] == 489895 and jz["denominator"] == pytest.approx(489895 / 11.0 * 100)
     # Every NL denominator is the NL cell of the edition the registry declares for that year.
     editions = warehouse.execute("""
-        SELECT year, value FROM staging.populations WHERE population_id = 'inwoners_tot_18' AND region_code = 'NL01'
+        SELECT year, value FROM intermediate.populations WHERE population_id = 'inwoners_tot_18' AND region_code = 'NL01'
     """).fetchall()
     assert dict(editions) == {2016: 3429193, 2017: 3416581, 2018: 3404098, 2019: 3337250, 2020: 3337250,
                               2021: 3311220, 2022: 3300840, 2023: 3313102, 2024: 3303345}

@@ -53,6 +53,10 @@ def _poll(base_url: str, entry: CatalogTable) -> tuple[CatalogTable, str | None,
 
 
 def _selection(context: dg.SensorEvaluationContext, entry: CatalogTable) -> list[dg.AssetKey]:
+    """The rule of `kindbelang run` (kindbelang.versions): the asset whose input changed, the raw table of the
+    new release, and everything downstream of it."""
+    from kindbelang.versions import downstream
+
     repository = context.repository_def
     if repository is None:  # direct invocation without definitions
         from kindbelang.definitions import defs
@@ -60,8 +64,7 @@ def _selection(context: dg.SensorEvaluationContext, entry: CatalogTable) -> list
         graph = defs.resolve_asset_graph()
     else:
         graph = repository.asset_graph
-    selected = dg.AssetSelection.assets(dg.AssetKey(["raw", entry.asset_name])).downstream()
-    return sorted(selected.resolve(graph), key=lambda k: k.to_user_string())
+    return sorted(downstream(graph, {dg.AssetKey(["raw", entry.asset_name])}), key=lambda k: k.to_user_string())
 
 
 @dg.sensor(

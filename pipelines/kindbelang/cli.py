@@ -40,26 +40,53 @@ def run(args: argparse.Namespace) -> int:
 
 def run_monitor(args: argparse.Namespace) -> int:
     use_project_instance()
+    import warnings
+
     import dagster as dg
 
-    from kindbelang.definitions import defs
+    # multi_observable_source_asset and the schema change checks are Dagster beta APIs: not the user's concern.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-    cbs_config = {"mode": args.source}
+    from kindbelang import versions
+    from kindbelang.definitions import defs
+    from kindbelang.quality import check_reads, check_versions, failure_lines
+
+    cbs_config: dict = {"mode": args.source}
+    if args.snapshot_dir:
+        cbs_config["snapshot_dir"] = str(args.snapshot_dir.resolve())
     if args.source == "live":
         # Fetch every table before the job starts: one failing table stops the run with DuckDB untouched.
         from kindbelang.catalog import load_catalog
 
+        print("CBS-tabellen live ophalen ...", flush=True)
         if fetch_tables([t.id for t in load_catalog()], quiet=True):
             return 1
         cbs_config["prefetched"] = True
-    run_config = {
-        "resources": {"cbs": {"config": cbs_config}},
-        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # our own summary and verdicts instead
-    }
-    result = defs.resolve_job_def("monitor").execute_in_process(
-        instance=dg.DagsterInstance.get(), run_config=run_config, raise_on_error=False
-    )
-    from kindbelang.quality import failure_lines
+
+    instance = dg.DagsterInstance.get()
+    graph = defs.resolve_asset_graph()
+    if args.full:
+        plan = versions.full_plan(graph)
+    else:
+        print("Nagaan wat er veranderd is sinds de vorige run ...", flush=True)
+        changed = versions.observe(defs, instance, cbs_config)
+        if changed:
+            print(f"Gewijzigde CBS-tabellen: {', '.join(k.path[-1] for k in changed)}", flush=True)
+        plan = versions.plan(graph, instance, check_versions(), check_reads())
+    if plan.empty:
+        print("Niets veranderd sinds de vorige geslaagde run: er is niets opnieuw gemaakt en de publicatie is bij. "
+              "(`kindbelang run --full` maakt toch alles opnieuw.)")
+        print_summary()
+        return 0
+    total = len(versions.materialisable(graph))
+    print(f"Opnieuw te maken: {len(plan.assets)} van {total} onderdelen, met {len(plan.checks)} controles"
+          + ("" if args.full else f"; waarom: {describe(plan)}"), flush=True)
+
+    job = defs.resolve_job_def("monitor").get_subset(asset_selection=plan.assets, asset_check_selection=plan.checks)
+    job = job.with_logger_defs({"progress": progress_logger()})
+    steps = len(job.graph.node_dict)
+    run_config = {"resources": {"cbs": {"config": cbs_config}}, "loggers": {"progress": {"config": {"steps": steps}}}}
+    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
 
     # One line per failed expectation (table, expectation, rows, examples); warnings too, on success.
     for line in failure_lines(result):
@@ -72,8 +99,61 @@ def run_monitor(args: argparse.Namespace) -> int:
         print(f"Niet gepubliceerd; het vorige gepubliceerde warehouse blijft staan. Details: "
               f"{settings.paths().quality / result.run_id / 'index.html'}", file=sys.stderr)
         return 1
+    made = len({e.asset_key for e in result.get_asset_materialization_events()})
+    print(f"Klaar: {made} onderdelen opnieuw gemaakt, {len(result.get_asset_check_evaluations())} controles "
+          "uitgevoerd.")
     print_summary()
     return 0
+
+
+def describe(plan, limit: int = 6) -> str:
+    """The assets redone for their own sake (the rest follow from them), in Dutch."""
+    own = sorted(plan.reasons.items(), key=lambda kv: kv[0].to_user_string())
+    text = "; ".join(f"{k.to_user_string()} ({reason})" for k, reason in own[:limit])
+    return text + (f"; en {len(own) - limit} andere" if len(own) > limit else "") + (
+        f"; daarna wat ervan afhangt ({len(plan.assets) - len(own)})" if len(plan.assets) > len(own) else "")
+
+
+def _progress_logger(init_context):
+    """One plain line per finished step, so a run shows progress: `[ 3/58] raw/cbs_82972ned  0,4 s`."""
+    import logging
+
+    from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
+
+    steps, done = init_context.logger_config["steps"], []
+    outcome = {"STEP_SUCCESS": "", "STEP_FAILURE": "  MISLUKT", "STEP_SKIPPED": "  overgeslagen"}
+
+    class Progress(logging.Handler):
+        def emit(self, record):
+            event = get_log_record_metadata(record).get("dagster_event") if has_log_record_metadata(record) else None
+            if event is None or event.event_type_value not in outcome:
+                return
+            done.append(event.step_key)
+            seconds = ""
+            if event.event_type_value == "STEP_SUCCESS":
+                seconds = f"  {event.event_specific_data.duration_ms / 1000:.1f} s".replace(".", ",")
+            print(f"[{len(done):>{len(str(steps))}}/{steps}] {step_label(event.step_key)}{seconds}"
+                  f"{outcome[event.event_type_value]}", flush=True)
+
+    logger = logging.Logger("kindbelang.progress", level=logging.DEBUG)
+    logger.addHandler(Progress())
+    return logger
+
+
+def step_label(step_key: str) -> str:
+    """raw__cbs_82972ned -> raw/cbs_82972ned; a check step names the check and its table."""
+    from kindbelang.quality import CHECK_PREFIX
+
+    asset, _, check = step_key.partition(f"_{CHECK_PREFIX}")
+    asset = asset.replace("__", "/")
+    return f"controle {CHECK_PREFIX}{check} op {asset}" if check else asset
+
+
+def progress_logger():
+    import dagster as dg
+
+    return dg.LoggerDefinition(_progress_logger, config_schema={"steps": int},
+                               description="Eén regel per afgeronde stap (kindbelang run).")
 
 
 TABLE_ID = re.compile(r"^[0-9A-Za-z]{4,16}$")  # CBS ids (82972NED, 7461bev); also keeps paths out
@@ -187,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                             help="snapshot (standaard, offline) of live (CBS OData)")
     run_parser.add_argument("--wait", type=float, default=0, metavar="SECONDEN",
                             help="wachten als er al een run loopt (standaard: meteen stoppen met een melding)")
+    run_parser.add_argument("--full", action="store_true",
+                            help="alles opnieuw maken (standaard: alleen wat veranderd is sinds de vorige geslaagde "
+                                 "run, en wat daarvan afhangt)")
+    run_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests, benchmarks
     run_parser.set_defaults(handler=run)
     sql_parser = commands.add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")

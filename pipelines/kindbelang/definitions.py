@@ -2,30 +2,47 @@
 
 import dagster as dg
 
-from kindbelang import automation
-from kindbelang.assets import (association, boundaries, indicator_parts, indicators, ingest, publish, regions, site,
-                               sql_models)
-from kindbelang.quality import build_checks
+from kindbelang import assets as asset_modules
+from kindbelang import automation, versions
+from kindbelang.quality import GreatExpectations, build_checks
 from kindbelang.resources import CbsSource, Warehouse
 
+MONITOR_JOB = "monitor"
+
 monitor_job = dg.define_asset_job(
-    "monitor",
+    MONITOR_JOB,
     selection=dg.AssetSelection.all(),
     description="Alle CBS-tabellen laden en de monitor opnieuw berekenen.",
     # DuckDB allows one writer per file: run steps one after another in one process.
     executor_def=dg.in_process_executor,
 )
 
-assets = dg.load_assets_from_modules([ingest, regions, sql_models, indicators, indicator_parts, publish, site,
-                                      boundaries, association])
+# Records the data version (a hash of the stored files) of every CBS table, so the assets that read a changed
+# table become stale; `kindbelang run` runs it first (kindbelang.versions).
+observe_job = dg.define_asset_job(
+    versions.OBSERVE_JOB,
+    selection=dg.AssetSelection.assets(versions.cbs_tables),
+    description="De opgeslagen CBS-tabellen bekijken: welke zijn veranderd sinds de vorige run.",
+    executor_def=dg.in_process_executor,
+)
+
+# Every asset of kindbelang.assets, with its code version (and the stored CBS table each raw asset reads) set in
+# one place: kindbelang.versions.
+assets = [versions.with_code_versions(a) for a in dg.load_assets_from_package_module(asset_modules)]
+asset_keys = {key for a in assets for key in a.keys}
+# Raw tables and SQL models record Dagster's column schema (kindbelang.table_metadata) with every materialisation;
+# Dagster's schema change check compares it with the previous one (a warning: the GX suites block).
+schema_checked = [a for a in assets if a.is_executable and not a.is_observable and any(
+    "sql_file" in spec.metadata or "cbs_table" in spec.tags for spec in a.specs)]
 
 defs = dg.Definitions(
-    assets=assets,
-    # Great Expectations suites (expectations/*.json) as blocking asset checks: see kindbelang.quality.
-    asset_checks=build_checks({key for a in assets for key in a.keys}),
-    jobs=[monitor_job],
+    assets=[versions.cbs_tables, *assets],
+    # Great Expectations suites (expectations/<schema>/<model>.yaml) as blocking asset checks: kindbelang.quality.
+    asset_checks=[*build_checks(asset_keys),
+                  *(dg.build_column_schema_change_checks(assets=schema_checked) if schema_checked else [])],
+    jobs=[monitor_job, observe_job],
     # Release sensor, monthly VWS refresh and failure log (kindbelang.automation); all start stopped.
     sensors=[automation.cbs_release_sensor, automation.monitor_failure_sensor],
     schedules=[automation.monthly_monitor_refresh],
-    resources={"warehouse": Warehouse(), "cbs": CbsSource()},
+    resources={"warehouse": Warehouse(), "cbs": CbsSource(), "gx": GreatExpectations()},
 )

@@ -27,33 +27,29 @@ gemeente AS (
     SELECT source_table, period_key, region_code AS gemeente_code, one_parent_share AS gemeente_share
     FROM shares WHERE region_level(region_code) = 'gemeente'
 ),
-names AS (
-    SELECT table_id AS source_table, key AS region_code, trim(title) AS region_name
-    FROM raw.cbs_dimensions WHERE dimension = 'Wijken'
-),
 households AS (
     SELECT region_code, year, value AS population_share, source_table AS population_source_table
-    FROM marts.indicator_parts
+    FROM intermediate.indicator_parts
     WHERE indicator_id = 'eenouderhuishoudens_pct' AND region_level IN ('gemeente', 'land') AND value IS NOT NULL
 ),
 at_home AS (
     -- Rounding extremes of the one-parent share among youth at home: each count may lie 2.5 either side.
     SELECT s.source_table, s.region_code, s.period_key, s.one_parent + s.couple AS youth_at_home,
-           wilson_low(greatest(s.one_parent - 2.5, 0), s.one_parent + s.couple, z := 3.09) AS share_low_998,
-           wilson_high(least(s.one_parent + 2.5, s.one_parent + s.couple), s.one_parent + s.couple, z := 3.09)
+           wilson_low(greatest(s.one_parent - 2.5, 0), s.one_parent + s.couple, z := z_998()) AS share_low_998,
+           wilson_high(least(s.one_parent + 2.5, s.one_parent + s.couple), s.one_parent + s.couple, z := z_998())
                AS share_high_998
     FROM shares AS s
 )
 SELECT
     s.region_code,
-    n.region_name,
+    s.region_name,
     region_level(s.region_code) AS region_level,
     CASE WHEN region_level(s.region_code) = 'wijk' THEN 'GM' || substr(s.region_code, 3, 4)
          WHEN region_level(s.region_code) = 'gemeente' THEN s.region_code END AS gemeente_code,
     s.period_key,
-    p.year,
-    p.period_type,
-    p.period_number,
+    s.year,
+    s.period_type,
+    s.period_number,
     s.youth_total AS youth_with_youth_care,
     s.one_parent,
     s.couple,
@@ -64,14 +60,14 @@ SELECT
     nl.national_share,
     s.one_parent_share / nullif(nl.national_share, 0) AS ratio_to_national,
     CASE WHEN s.one_parent_share IS NULL OR s.region_code = 'NL01' THEN NULL
-         WHEN wilson_low(s.one_parent, s.youth_total, z := 3.09) > nl.national_share THEN 'hoger dan landelijk'
-         WHEN wilson_high(s.one_parent, s.youth_total, z := 3.09) < nl.national_share THEN 'lager dan landelijk'
+         WHEN wilson_low(s.one_parent, s.youth_total, z := z_998()) > nl.national_share THEN 'hoger dan landelijk'
+         WHEN wilson_high(s.one_parent, s.youth_total, z := z_998()) < nl.national_share THEN 'lager dan landelijk'
          ELSE 'niet te onderscheiden van landelijk' END AS compared_with_national,
     CASE WHEN region_level(s.region_code) = 'wijk' THEN g.gemeente_share END AS gemeente_share,
     CASE WHEN region_level(s.region_code) <> 'wijk' OR s.one_parent_share IS NULL OR g.gemeente_share IS NULL
               THEN NULL
-         WHEN wilson_low(s.one_parent, s.youth_total, z := 3.09) > g.gemeente_share THEN 'hoger dan de gemeente'
-         WHEN wilson_high(s.one_parent, s.youth_total, z := 3.09) < g.gemeente_share THEN 'lager dan de gemeente'
+         WHEN wilson_low(s.one_parent, s.youth_total, z := z_998()) > g.gemeente_share THEN 'hoger dan de gemeente'
+         WHEN wilson_high(s.one_parent, s.youth_total, z := z_998()) < g.gemeente_share THEN 'lager dan de gemeente'
          ELSE 'niet te onderscheiden van de gemeente' END AS compared_with_gemeente,
     a.youth_at_home,
     s.one_parent / nullif(a.youth_at_home, 0) * 100 AS one_parent_share_at_home,
@@ -86,22 +82,19 @@ SELECT
     hh.population_source_table,
     s.youth_total < 50 AS small_numbers,
     s.wijk_boundary_change,
-    p.status,
+    s.status,
     s.source_table,
-    t.modified AS source_modified,
+    s.source_modified,
     'Samenhang tussen gebieden en huishoudenspositie, geen effect van een scheiding op kinderen. De '
         || 'vergelijkingsbasis per gemeente (aandeel eenouderhuishoudens onder huishoudens met kinderen, Maatstaven '
         || 'gemeentefonds) is er alleen voor 2016-2018 en telt huishoudens, geen kinderen: de verhouding valt daardoor '
         || 'eerder te laag dan te hoog uit.' AS caveat
 FROM shares AS s
-JOIN staging.cbs_periods AS p ON p.table_id = s.source_table AND p.period_key = s.period_key
-JOIN raw.cbs_tables AS t ON t.table_id = s.source_table
-LEFT JOIN names AS n ON n.source_table = s.source_table AND n.region_code = s.region_code
 LEFT JOIN national AS nl ON nl.source_table = s.source_table AND nl.period_key = s.period_key
 LEFT JOIN at_home AS a
     ON a.source_table = s.source_table AND a.region_code = s.region_code AND a.period_key = s.period_key
 LEFT JOIN households AS hh
-    ON hh.region_code = s.region_code AND hh.year = p.year AND p.period_type = 'jaar'
+    ON hh.region_code = s.region_code AND hh.year = s.year AND s.period_type = 'jaar'
 LEFT JOIN gemeente AS g
     ON g.source_table = s.source_table AND g.period_key = s.period_key
    AND g.gemeente_code = 'GM' || substr(s.region_code, 3, 4)

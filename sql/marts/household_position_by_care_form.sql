@@ -13,7 +13,8 @@
 -- flips from 1.31 (2015) to 0.84 (2016); the caveat says so.
 WITH cells AS (
     SELECT
-        source_table, region_code, period_key, care_form,
+        source_table, region_code, region_name, period_key, year, period_type, period_number, status, source_modified,
+        care_form,
         max(youth_count) FILTER (WHERE household_position = 'total') AS youth_with_care_form,
         max(youth_count) FILTER (WHERE household_position = 'one_parent') AS one_parent
     FROM staging.household_position_by_care_form
@@ -26,19 +27,15 @@ shares AS (
 all_youth_care AS (
     SELECT source_table, region_code, period_key, one_parent_share AS all_youth_care_share
     FROM shares WHERE care_form = 'alle jeugdzorg in natura'
-),
-names AS (
-    SELECT table_id AS source_table, key AS region_code, trim(title) AS region_name
-    FROM raw.cbs_dimensions WHERE dimension = 'RegioS'
 )
 SELECT
     s.region_code,
-    n.region_name,
+    s.region_name,
     region_level(s.region_code) AS region_level,
     s.period_key,
-    p.year,
-    p.period_type,
-    p.period_number,
+    s.year,
+    s.period_type,
+    s.period_number,
     s.care_form,
     s.youth_with_care_form,
     s.one_parent,
@@ -48,9 +45,9 @@ SELECT
     a.all_youth_care_share,
     s.one_parent_share / nullif(a.all_youth_care_share, 0) AS ratio_to_all_youth_care,
     s.youth_with_care_form < 50 AS small_numbers,
-    p.status,
+    s.status,
     s.source_table,
-    t.modified AS source_modified,
+    s.source_modified,
     'Samenhang in registers tussen vorm van jeugdzorg en huishoudenspositie, geen effect van een scheiding op '
         || 'kinderen: een eenouderhuishouden ontstaat ook door overlijden of doordat ouders nooit samenwoonden, en '
         || 'de zorg kan aan de huishoudenssituatie voorafgaan. De vormen overlappen: een jongere met meer vormen '
@@ -58,9 +55,6 @@ SELECT
         || 'jeugdbescherming het deel ''overig lid'' sterk en daalt het deel in een eenouderhuishouden; vergelijk 2015 '
         || 'daarom niet zonder meer met 2016-2017.' AS caveat
 FROM shares AS s
-JOIN staging.cbs_periods AS p ON p.table_id = s.source_table AND p.period_key = s.period_key
-JOIN raw.cbs_tables AS t ON t.table_id = s.source_table
-LEFT JOIN names AS n ON n.source_table = s.source_table AND n.region_code = s.region_code
 LEFT JOIN all_youth_care AS a
     ON a.source_table = s.source_table AND a.region_code = s.region_code AND a.period_key = s.period_key
 ORDER BY s.period_key, s.region_code,

@@ -7,9 +7,9 @@
 --   * never for a neutral indicator, a gemeente that does not exist in the latest boundary year (dissolved in a
 --     merger), or a value CBS published above 100% (published_above_100, latest or previous);
 --   * with numerator and denominator in both periods (signal_basis 'toets op aantallen'): the change in the
---     unfavourable direction is significant in a two-proportion score test at 99.8% (z > 3.09), computed on the
---     least extreme shares CBS's rounding allows (the latest value's rounding bound nearest the previous value and
---     vice versa, each on its smallest possible denominator), and at least 5% of the previous value. A tripling
+--     unfavourable direction is significant in a two-proportion score test at 99.8% (z > z_998(), 3.09), computed
+--     on the least extreme shares CBS's rounding allows (the latest value's rounding bound nearest the previous value
+--     and vice versa, each on its smallest possible denominator), and at least 5% of the previous value. A tripling
 --     of a 0.3% rate in a gemeente with enough young people signals; the same change on a handful does not;
 --   * without counts (signal_basis 'verandering groter dan afronding'): the change that remains after rounding
 --     (latest rounding bound nearest the previous value minus the previous bound nearest the latest) exceeds 5%
@@ -130,7 +130,7 @@ SELECT
              AND NOT coalesce(f.published_above_100 OR f.previous_above_100, FALSE)
              AND (f.change > 0) = (f.direction = 'lower_is_better')
              AND abs(f.change) >= f.signal_threshold
-             AND CASE WHEN f.has_counts THEN f.z_unfavourable > 3.090232
+             AND CASE WHEN f.has_counts THEN f.z_unfavourable > z_998()
                       ELSE NOT f.small_number AND f.change_beyond_rounding > f.signal_threshold END, FALSE) AS signal,
     f.status AS release_status,
     f.source_kind,

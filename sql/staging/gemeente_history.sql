@@ -6,6 +6,5 @@ SELECT
     strptime(CAST(g.BegindatumSorteerveld_6 AS VARCHAR), '%Y%m%d')::DATE AS begin_date,
     strptime(CAST(g.EinddatumSorteerveld_7 AS VARCHAR), '%Y%m%d')::DATE AS end_date
 FROM raw.cbs_70739ned AS g
-JOIN raw.cbs_dimensions AS d
-    ON d.table_id = '70739NED' AND d.dimension = 'RegioS' AND d.key = g.RegioS
+JOIN raw.cbs_70739ned_dimensions AS d ON d.dimension = 'RegioS' AND d.key = g.RegioS
 WHERE trim(g.GebiedsOfGemeentecode_3) LIKE 'GM%'

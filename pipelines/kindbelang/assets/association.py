@@ -1,6 +1,6 @@
 """Ecological association between parental-domain indicators and youth-care use, across gemeenten (Polars/numpy).
 
-Both come from staging.indicator_parts_harmonised: every year on the same (boundary-year) gemeenten, so a
+Both come from intermediate.indicator_parts_harmonised: every year on the same (boundary-year) gemeenten, so a
 merged gemeente is compared with the sum of its parts. Three marts:
 
 * marts.association: per year and pair (parental-domain rate, youth-care rate) over gemeenten: Pearson r, a
@@ -296,22 +296,22 @@ def _write(con, table: str, frame: pl.DataFrame, comment: str) -> None:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["marts", "association"], group_name="marts", kinds={"polars", "duckdb"},
-                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     deps=[dg.AssetKey(["intermediate", "indicator_parts_harmonised"])],
                      description="Samenhang per jaar tussen elk ouderdomein en elke vorm van jeugdzorg over "
                      "gemeenten (Pearson r, 95%-interval, n). " + CAVEAT),
         dg.AssetSpec(["marts", "youth_care_expected"], group_name="marts", kinds={"polars", "duckdb"},
-                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     deps=[dg.AssetKey(["intermediate", "indicator_parts_harmonised"])],
                      description="Waargenomen en verwacht jeugdzorggebruik per gemeente en jaar, gegeven het "
                      "profiel van de ouderdomeinen, met trechtergrenzen (95% en 99,8%). " + CAVEAT),
         dg.AssetSpec(["marts", "association_domains"], group_name="marts", kinds={"polars", "duckdb"},
-                     deps=[dg.AssetKey(["staging", "indicator_parts_harmonised"])],
+                     deps=[dg.AssetKey(["intermediate", "indicator_parts_harmonised"])],
                      description="Welke ouderdomeinen per jaar het meest van de verschillen tussen gemeenten in "
                      "elke vorm van jeugdzorg verklaren: R² per domein en Shapley-verdeling van de R². " + CAVEAT),
     ],
 )
 def association(warehouse: Warehouse):
     with warehouse.connect() as con:
-        parts = con.sql("SELECT * FROM staging.indicator_parts_harmonised").pl()
+        parts = con.sql("SELECT * FROM intermediate.indicator_parts_harmonised").pl()
         wide = yearly_rates(parts)
         corr = correlations(wide)
         expected = expected_use(wide)

@@ -1,5 +1,5 @@
-"""Harmonised boundaries: staging.boundary_crosswalk maps every gemeente of every year (2015-) to the
-gemeente(s) of one boundary year, and raw.publications holds the curated publication figures.
+"""Harmonised boundaries: intermediate.boundary_crosswalk maps every gemeente of every year (2015-) to the
+gemeente(s) of one boundary year.
 
 How the crosswalk is made, from real data only:
   * Code continuity (Gebieden in Nederland, 70739NED): a gemeente code that still exists in the boundary year
@@ -27,7 +27,6 @@ import json
 import os
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import dagster as dg
 import numpy as np
@@ -35,12 +34,9 @@ import polars as pl
 import shapely
 from shapely.geometry import shape
 
-from kindbelang.assets.regions import GEBIEDEN
-from kindbelang.registry import load_publications, publication_label
 from kindbelang.resources import Warehouse, replace_table
 from kindbelang.settings import PROJECT_ROOT
 
-PUBLICATIONS_DIR = PROJECT_ROOT / "data" / "publications"
 GEO_DIR = PROJECT_ROOT / "data" / "geo"
 EROSION_KM = 0.8      # shrink the 2015 polygon by this much before the overlay (generalisation noise)
 MIN_SHARE = 0.02      # smaller area shares (after erosion) are noise, not territory
@@ -171,8 +167,8 @@ def configured_boundary_year(config_year: int | None, available: list[int]) -> i
 
 
 @dg.asset(
-    key=["staging", "boundary_crosswalk"],
-    group_name="staging",
+    key=["intermediate", "boundary_crosswalk"],
+    group_name="intermediate",
     deps=[dg.AssetKey(["staging", "gemeente_memberships"]), dg.AssetKey(["staging", "gemeente_history"])],
     kinds={"polars", "duckdb"},
     description="Herindelingssleutel: elke gemeente van elk jaar (2015-) naar de gemeente(n) van het "
@@ -186,8 +182,9 @@ def boundary_crosswalk(config: CrosswalkConfig, warehouse: Warehouse) -> dg.Mate
         history = con.sql("SELECT * FROM staging.gemeente_history").pl()
         year = configured_boundary_year(config.boundary_year, memberships["boundary_year"].unique().to_list())
         crosswalk = build_crosswalk(memberships, history, year)
-        replace_table(con, "staging", "boundary_crosswalk", crosswalk.sort("from_year", "from_code", "to_code"))
-        con.execute("COMMENT ON TABLE staging.boundary_crosswalk IS 'Herindelingssleutel naar het grensjaar; "
+        replace_table(con, "intermediate", "boundary_crosswalk",
+                      crosswalk.sort("from_year", "from_code", "to_code"))
+        con.execute("COMMENT ON TABLE intermediate.boundary_crosswalk IS 'Herindelingssleutel naar het grensjaar; "
                     "splitsingen verdeeld naar aandeel landoppervlakte (CBS/PDOK-grenzen), niet naar bevolking.'")
     splits = crosswalk.filter(pl.col("is_split")).group_by("from_code", "from_name").agg(
         pl.col("from_year").min().alias("first"), pl.col("from_year").max().alias("last"),
@@ -197,34 +194,3 @@ def boundary_crosswalk(config: CrosswalkConfig, warehouse: Warehouse) -> dg.Mate
         "changed_gemeenten": crosswalk.filter(pl.col("from_code") != pl.col("to_code"))["from_code"].n_unique(),
         "splits": dg.MetadataValue.json(splits.sort("from_code").to_dicts()),
     })
-
-
-def read_publications(folder: Path = PUBLICATIONS_DIR) -> pl.DataFrame:
-    """The curated figures, each row with the organisation and publication it comes from (publications.yaml)."""
-    frames = [pl.read_csv(p, infer_schema=False).with_columns(pl.lit(p.name).alias("file"))
-              for p in sorted(folder.glob("*.csv"))]
-    figures = pl.concat(frames, how="diagonal")
-    publishers = pl.DataFrame(
-        [{"source_id": key, "organisation": pub["organisation"], "publication_title": pub["title"],
-          "publication_year": pub["year"], "via": pub.get("via"), "source_label": f"Bron: {publication_label(key)}"}
-         for key, pub in load_publications().items()],
-        schema={"source_id": pl.String, "organisation": pl.String, "publication_title": pl.String,
-                "publication_year": pl.Int64, "via": pl.String, "source_label": pl.String})
-    unknown = set(figures["source_id"]) - set(publishers["source_id"])
-    if unknown:
-        raise ValueError(f"publications.yaml does not say who published {', '.join(sorted(unknown))}")
-    return figures.join(publishers, on="source_id", how="left")
-
-
-@dg.asset(
-    key=["raw", "publications"],
-    group_name="publications_raw",
-    kinds={"polars", "duckdb"},
-    description="Gepubliceerde cijfers (CBS, SCP, Trimbos, RVS, NJi) uit data/publications/, één getal per rij "
-    "zoals gepubliceerd, met URL en letterlijke formulering. Zie data/publications/SOURCES.md.",
-)
-def publications(warehouse: Warehouse) -> dg.MaterializeResult:
-    frame = read_publications()
-    with warehouse.connect() as con:
-        replace_table(con, "raw", "publications", frame)
-    return dg.MaterializeResult(metadata={"rows": frame.height, "files": frame["file"].n_unique()})

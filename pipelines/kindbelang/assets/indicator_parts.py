@@ -1,8 +1,10 @@
-"""staging.populations and marts.indicator_parts, generated from the declarations in indicators.yaml.
+"""intermediate.populations and intermediate.indicator_parts, generated from the declarations in indicators.yaml.
 
 No indicator is written by hand in SQL here: each registry indicator's `parts` (how value, numerator and
 denominator are made) and each named population's `editions` are turned into one SELECT over the raw CBS table
 they name. The generated SQL is stored in the asset's metadata (`sql`), so the Dagster UI shows what ran.
+Registry facts the SQL needs (an indicator's unit, whether it has parts) are written into it from the registry, so
+the intermediate layer never reads marts.indicators. marts.indicator_parts publishes the parts (sql/marts).
 
 Rounding. CBS rounds percentages to one decimal and counts to fives (catalog.yaml, `rounding` per column). Every
 part carries the range the rounded figures allow: a published value v with step s lies in [v - s/2, v + s/2]; a
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from kindbelang.assets.sql_models import comment_columns, run_macros, sql_literal
+from kindbelang.assets.sql_models import run_macros, sql_literal
 from kindbelang.catalog import catalog_table
 from kindbelang.raw_store import REGION_DIMENSIONS
 from kindbelang.registry import load_populations, load_registry
@@ -36,8 +38,8 @@ def _half_step(table: str, column: str | None) -> float:
 
 def _filters(table: str, alias: str, where: dict | None) -> list[str]:
     """Dimension filters by CBS title (the snapshot keeps titles as keys where codes were lost)."""
-    return [f"{alias}.{dim} IN (SELECT key FROM raw.cbs_dimensions WHERE table_id = '{table}' "
-            f"AND dimension = '{dim}' AND trim(title) = {sql_literal(title)})"
+    return [f"{alias}.{dim} IN (SELECT key FROM raw.cbs_{table.lower()}_dimensions "
+            f"WHERE dimension = '{dim}' AND trim(title) = {sql_literal(title)})"
             for dim, title in (where or {}).items()]
 
 
@@ -234,12 +236,13 @@ def declaration_sql(con, d: Declaration) -> str:
     joins = ""
     if isinstance(denominator, dict) and "population" in denominator:
         pid = denominator["population"]
-        joins = (f"LEFT JOIN staging.populations AS pop ON pop.population_id = '{pid}' "
+        joins = (f"LEFT JOIN intermediate.populations AS pop ON pop.population_id = '{pid}' "
                  "AND pop.region_code = c.region_code AND pop.year = c.per_year")
         if d.parts["value"] == "computed":
             # A computed rate exists only for years its population covers (no inhabitants before 2015: no rate);
             # a gemeente without a population in a covered year keeps an empty row.
-            joins += (f"\nWHERE c.per_year IN (SELECT year FROM staging.populations WHERE population_id = '{pid}')")
+            joins += ("\nWHERE c.per_year IN "
+                      f"(SELECT year FROM intermediate.populations WHERE population_id = '{pid}')")
     elif isinstance(denominator, dict) and "indicator" in denominator:
         joins = (f"LEFT JOIN parts_{denominator['indicator']} AS base ON base.region_code = c.region_code "
                  "AND base.period_key = c.period_key AND base.source_table = c.source_table")
@@ -254,22 +257,29 @@ def declaration_sql(con, d: Declaration) -> str:
        {sql_literal(_derivation(d))} AS derivation, {_denominator_label(d)} AS denominator_source,
        {sql_literal(d.parts['interval']['method']) if 'interval' in d.parts else 'CAST(NULL AS VARCHAR)'}
            AS interval_source,
-       c.status, c.source_modified
+       c.status, c.source_modified, {sql_literal(d.indicator['unit'])} AS unit,
+       {'TRUE' if _published_only(d) else 'FALSE'} AS published_only
 FROM (
     SELECT cells.*, '{d.table}' AS source_table,
            coalesce(per.year, CAST(left(cells.period_key, 4) AS INTEGER)) AS per_year,
            coalesce(per.period_type, 'jaar') AS period_type, per.period_number,
            coalesce(cells.cell_status, per.status, 'onbekend') AS status, t.modified AS source_modified
     FROM ({_cell_sql(con, d)}) AS cells
-    LEFT JOIN staging.cbs_periods AS per ON per.table_id = '{d.table}' AND per.period_key = cells.period_key
-    JOIN raw.cbs_tables AS t ON t.table_id = '{d.table}'
+    LEFT JOIN cbs_periods('raw.cbs_{d.table.lower()}_dimensions') AS per ON per.period_key = cells.period_key
+    CROSS JOIN raw.cbs_{d.table.lower()}_metadata AS t
     WHERE region_level(cells.region_code) IN ('gemeente', 'land')
 ) AS c
 {joins}"""
 
 
+def _published_only(d: Declaration) -> bool:
+    """The registry says the true denominator is not in the data: only CBS's published value exists."""
+    denominator = d.parts.get("denominator")
+    return isinstance(denominator, dict) and "missing" in denominator
+
+
 def build_parts(con) -> str:
-    """Create one temporary table per indicator (in dependency order), then marts.indicator_parts."""
+    """Create one temporary table per indicator (in dependency order), then intermediate.indicator_parts."""
     run_macros(con)
     by_indicator: dict[str, list[Declaration]] = {}
     for d in declarations():
@@ -292,13 +302,13 @@ def build_parts(con) -> str:
     for ident in by_indicator:
         build(ident)
     final = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM parts_{i}" for i in done)
-    statements.append(f"""CREATE OR REPLACE TABLE marts.indicator_parts AS
-SELECT p.* EXCLUDE (published_value, published_low, published_high),
+    statements.append(f"""CREATE OR REPLACE TABLE intermediate.indicator_parts AS
+SELECT p.* EXCLUDE (published_value, published_low, published_high, unit, published_only),
        region_level(p.region_code) AS region_level,
        p.published_value, p.published_low, p.published_high,
-       coalesce(i.unit = '%' AND p.published_value > 100, FALSE) AS published_above_100
+       coalesce(p.unit = '%' AND p.published_value > 100, FALSE) AS published_above_100,
+       p.published_only
 FROM ({final}) AS p
-JOIN marts.indicators AS i USING (indicator_id)
 -- A gemeente only in years in which it existed (CBS lists former gemeenten with empty cells).
 WHERE p.region_code = 'NL01' OR EXISTS (
         SELECT 1 FROM staging.gemeente_memberships AS m
@@ -307,50 +317,53 @@ WHERE p.region_code = 'NL01' OR EXISTS (
         SELECT 1 FROM staging.gemeente_history AS h
         WHERE h.gemeente_code = p.region_code AND h.begin_date <= make_date(p.year, 1, 1)
           AND (h.end_date IS NULL OR h.end_date > make_date(p.year, 1, 1))))""")
+    con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     con.execute(statements[-1])
     for ident in done:
         con.execute(f"DROP TABLE parts_{ident}")
     return ";\n\n".join(statements)
 
 
-def _raw_deps() -> list[dg.AssetKey]:
-    tables = {d.table for d in declarations()}
-    tables |= {e["table"] for p in load_populations().values() for e in p["editions"] if "table" in e}
+def _raw_keys(tables: set[str]) -> list[dg.AssetKey]:
     return [dg.AssetKey(["raw", f"cbs_{t.lower()}"]) for t in sorted(tables)]
 
 
+def _population_inputs() -> list[dg.AssetKey]:
+    """The CBS tables and models (staging.inhabitants) the population editions read."""
+    editions = [e for p in load_populations().values() for e in p["editions"]]
+    models = {e["model"] for e in editions if "model" in e}
+    tables = {e["table"] for e in editions if "table" in e}
+    return _raw_keys(tables) + [dg.AssetKey(m.split(".")) for m in sorted(models)]
+
+
 @dg.asset(
-    key=["staging", "populations"],
-    group_name="staging",
+    key=["intermediate", "populations"],
+    group_name="intermediate",
     kinds={"duckdb", "sql"},
-    deps=[*_raw_deps(), dg.AssetKey(["staging", "inhabitants"])],
+    deps=_population_inputs(),
     description="De noemers met een naam uit indicators.yaml (populations): per jaar, gemeente en Nederland de "
     "bevolking waarop CBS een cijfer berekent, met brontabel, peildatum en of die peildatum een aanname is.",
 )
 def populations(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         sql = populations_sql(con)
-        con.execute(f"CREATE OR REPLACE TABLE staging.populations AS\n{sql}")
-        comment_columns(con, "staging", "populations")
-        rows = con.execute("SELECT count(*) FROM staging.populations").fetchone()[0]
+        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+        con.execute(f"CREATE OR REPLACE TABLE intermediate.populations AS\n{sql}")
+        rows = con.execute("SELECT count(*) FROM intermediate.populations").fetchone()[0]
     return dg.MaterializeResult(metadata={"rows": rows, "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```")})
 
 
 @dg.asset(
-    key=["marts", "indicator_parts"],
-    group_name="marts",
+    key=["intermediate", "indicator_parts"],
+    group_name="intermediate",
     kinds={"duckdb", "sql"},
-    deps=[*_raw_deps(), dg.AssetKey(["staging", "populations"]), dg.AssetKey(["staging", "cbs_periods"]),
-          dg.AssetKey(["staging", "gemeente_memberships"]), dg.AssetKey(["staging", "gemeente_history"]),
-          dg.AssetKey(["marts", "indicators"])],
+    deps=[*_raw_keys({d.table for d in declarations()}), dg.AssetKey(["intermediate", "populations"]),
+          dg.AssetKey(["staging", "gemeente_memberships"]), dg.AssetKey(["staging", "gemeente_history"])],
     description="Teller, noemer en schaal van elk indicatorcijfer per gemeente en Nederland (indeling van de "
     "periode zelf), met de marges die de CBS-afronding toelaat; gegenereerd uit de declaraties in indicators.yaml.",
 )
 def indicator_parts(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         sql = build_parts(con)
-        comment_columns(con, "marts", "indicator_parts")
-        con.execute("COMMENT ON TABLE marts.indicator_parts IS 'Teller, noemer en schaal van elk indicatorcijfer, "
-                    "gegenereerd uit indicators.yaml, met de marges die de CBS-afronding toelaat.'")
-        rows = con.execute("SELECT count(*) FROM marts.indicator_parts").fetchone()[0]
+        rows = con.execute("SELECT count(*) FROM intermediate.indicator_parts").fetchone()[0]
     return dg.MaterializeResult(metadata={"rows": rows, "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```")})

@@ -1,7 +1,10 @@
 """Raw assets: one per table in catalog.yaml, loading the CBS table as CBS published it into DuckDB.
 
-Each writes raw.cbs_<id> (the TypedDataSet) and its rows in the shared raw.cbs_dimensions and
-raw.cbs_tables (metadata as JSON), all in one transaction.
+Each owns three tables, written in one transaction: raw.cbs_<id> (the TypedDataSet), raw.cbs_<id>_dimensions
+(every dimension list) and raw.cbs_<id>_metadata (one row: title, Modified, source, metadata as JSON). Models
+name the per-table tables they read, so a new release of one table reruns only what reads it.
+raw.cbs_dimensions and raw.cbs_tables are views over all of them, for analysts, the CLI and the site; models
+may not read them (sql_models.py refuses), as that would make every model depend on every table.
 """
 
 from __future__ import annotations
@@ -13,32 +16,33 @@ import dagster as dg
 from kindbelang.catalog import CatalogTable, load_catalog
 from kindbelang.raw_store import RawTable
 from kindbelang.resources import CbsSource, Warehouse
+from kindbelang.table_metadata import table_metadata
 
-SHARED_RAW_TABLES_DDL = """
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE TABLE IF NOT EXISTS raw.cbs_dimensions (
-    table_id VARCHAR, dimension VARCHAR, key VARCHAR, title VARCHAR, description VARCHAR, status VARCHAR);
-CREATE TABLE IF NOT EXISTS raw.cbs_tables (
-    table_id VARCHAR PRIMARY KEY, title VARCHAR, modified VARCHAR, source_mode VARCHAR, metadata JSON);
-"""
+DIMENSIONS_SUFFIX, METADATA_SUFFIX = "_dimensions", "_metadata"
+# The views over every table's own rows: (view, suffix of the per-table tables it unions).
+ALL_TABLES_VIEWS = {"cbs_dimensions": DIMENSIONS_SUFFIX, "cbs_tables": METADATA_SUFFIX}
 
 
 def load_into_warehouse(con, entry: CatalogTable, table: RawTable) -> None:
+    name = entry.asset_name
     con.execute("BEGIN")
     try:
-        con.execute(SHARED_RAW_TABLES_DDL)
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         con.register("incoming_data", table.data.to_arrow())
         con.register("incoming_dimensions", table.dimensions.to_arrow())
-        con.execute(f"CREATE OR REPLACE TABLE raw.{entry.asset_name} AS SELECT * FROM incoming_data")
-        con.execute("DELETE FROM raw.cbs_dimensions WHERE table_id = ?", [table.table_id])
+        con.execute(f"CREATE OR REPLACE TABLE raw.{name} AS SELECT * FROM incoming_data")
         con.execute(
-            "INSERT INTO raw.cbs_dimensions SELECT ?, dimension, key, title, description, status "
+            f"CREATE OR REPLACE TABLE raw.{name}{DIMENSIONS_SUFFIX} AS SELECT CAST(? AS VARCHAR) AS table_id, "
+            "CAST(dimension AS VARCHAR) AS dimension, CAST(key AS VARCHAR) AS key, CAST(title AS VARCHAR) AS title, "
+            "CAST(description AS VARCHAR) AS description, CAST(status AS VARCHAR) AS status "
             "FROM incoming_dimensions", [table.table_id])
-        con.execute("DELETE FROM raw.cbs_tables WHERE table_id = ?", [table.table_id])
         con.execute(
-            "INSERT INTO raw.cbs_tables VALUES (?, ?, ?, ?, ?)",
-            [table.table_id, table.metadata.get("title"), table.modified,
-             table.metadata["source"]["mode"], json.dumps(table.metadata, ensure_ascii=False)])
+            f"CREATE OR REPLACE TABLE raw.{name}{METADATA_SUFFIX} AS SELECT CAST(? AS VARCHAR) AS table_id, "
+            "CAST(? AS VARCHAR) AS title, CAST(? AS VARCHAR) AS modified, CAST(? AS VARCHAR) AS source_mode, "
+            "CAST(? AS JSON) AS metadata",
+            [table.table_id, table.metadata.get("title"), table.modified, table.metadata["source"]["mode"],
+             json.dumps(table.metadata, ensure_ascii=False)])
+        replace_all_tables_views(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -48,6 +52,16 @@ def load_into_warehouse(con, entry: CatalogTable, table: RawTable) -> None:
         con.unregister("incoming_dimensions")
 
 
+def replace_all_tables_views(con) -> None:
+    """raw.cbs_dimensions and raw.cbs_tables over the catalog tables loaded so far."""
+    existing = {n for (n,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
+    for view, suffix in ALL_TABLES_VIEWS.items():
+        parts = [f"SELECT * FROM raw.{t.asset_name}{suffix}" for t in load_catalog()
+                 if f"{t.asset_name}{suffix}" in existing]
+        con.execute(f"CREATE OR REPLACE VIEW raw.{view} AS " + "\nUNION ALL ".join(parts))
+
+
 def build_raw_asset(entry: CatalogTable) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", entry.asset_name],
@@ -55,13 +69,16 @@ def build_raw_asset(entry: CatalogTable) -> dg.AssetsDefinition:
         description=f"CBS {entry.id}: {entry.title}. {entry.purpose}",
         kinds={"duckdb"},
         tags={"cbs_table": entry.id},
+        metadata={"tables": ", ".join(f"raw.{entry.asset_name}{s}" for s in ("", DIMENSIONS_SUFFIX, METADATA_SUFFIX))},
     )
     def raw_table(cbs: CbsSource, warehouse: Warehouse) -> dg.MaterializeResult:
         table = cbs.load(entry.id)
         with warehouse.connect() as con:
             load_into_warehouse(con, entry, table)
+            stored = table_metadata(con, "raw", entry.asset_name)
         meta = table.metadata
         return dg.MaterializeResult(metadata={
+            **stored,
             "rows": table.data.height,
             "columns": table.data.width,
             "source": meta["source"]["mode"],

@@ -15,16 +15,14 @@ import dagster as dg
 import duckdb
 
 from kindbelang.assets.association import association
-from kindbelang.assets.indicator_parts import indicator_parts
 from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
 
 PUBLISHED_DB = "kindbelang.duckdb"
 DICTIONARY = "gegevenswoordenboek.md"
-# Every mart, whichever kind of asset builds it: SQL models, the registry, the generated indicator parts and the
-# Polars association marts.
+# Every mart, whichever kind of asset builds it: SQL models, the registry and the Polars association marts.
 MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")}
-                   | {tuple(indicator_parts.key.path)} | {tuple(key.path) for key in association.keys})
+                   | {tuple(key.path) for key in association.keys})
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:

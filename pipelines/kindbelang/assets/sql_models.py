@@ -1,7 +1,8 @@
 """SQL models: every file sql/<schema>/<name>.sql becomes the DuckDB table <schema>.<name> and an asset.
 
 A model file is one SELECT, opened by comment lines that describe it. Dependencies are read from the
-schema-qualified tables it mentions (raw.x, staging.x, marts.x), so adding a model is adding a file.
+schema-qualified tables it mentions (raw.x, staging.x, intermediate.x, marts.x), so adding a model is adding a
+file. raw.cbs_<id>_dimensions and raw.cbs_<id>_metadata belong to the raw asset raw.cbs_<id> (ingest.py).
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from kindbelang.assets.ingest import raw_assets
+from kindbelang.assets.ingest import ALL_TABLES_VIEWS, DIMENSIONS_SUFFIX, METADATA_SUFFIX
+from kindbelang.confidence import Z95, Z998
 from kindbelang.resources import Warehouse
 from kindbelang.settings import SQL_DIR
+from kindbelang.table_metadata import table_metadata
 
-SCHEMAS = ("staging", "marts")
-TABLE_REFERENCE = re.compile(r"\b(raw|staging|marts)\.([a-z_][a-z0-9_]*)\b")
-# Tables that every raw asset writes its share of.
-SHARED_RAW = {"cbs_dimensions", "cbs_tables"}
+# In the order data flows; see sql/README.md.
+SCHEMAS = ("staging", "intermediate", "marts")
+TABLE_REFERENCE = re.compile(r"\b(raw|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
+RAW_TABLE_PARTS = re.compile(rf"(cbs_[a-z0-9]+)(?:{DIMENSIONS_SUFFIX}|{METADATA_SUFFIX})")
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,21 @@ class SqlModel:
         return " ".join(lines)
 
     def dependencies(self) -> list[dg.AssetKey]:
-        keys: set[tuple[str, str]] = set()
-        for schema, name in TABLE_REFERENCE.findall(_without_comments(self.sql)):
-            if schema == "raw" and name in SHARED_RAW:
-                keys.update(tuple(a.key.path) for a in raw_assets)
-            elif (schema, name) != (self.schema, self.name):
-                keys.add((schema, name))
-        return [dg.AssetKey(list(k)) for k in sorted(keys)]
+        return referenced_assets(self.sql, f"{self.schema}.{self.name}")
+
+
+def referenced_assets(sql: str, model: str) -> list[dg.AssetKey]:
+    """The assets whose tables ``sql`` names, except ``model`` itself."""
+    keys: set[tuple[str, str]] = set()
+    for schema, name in TABLE_REFERENCE.findall(_without_comments(sql)):
+        if schema == "raw" and name in ALL_TABLES_VIEWS:
+            raise ValueError(f"{model} reads raw.{name}, a view over every CBS table, which would make it depend "
+                             f"on all of them: name raw.cbs_<id>{DIMENSIONS_SUFFIX} or raw.cbs_<id>{METADATA_SUFFIX}")
+        if schema == "raw" and (parts := RAW_TABLE_PARTS.fullmatch(name)):
+            name = parts[1]
+        if f"{schema}.{name}" != model:
+            keys.add((schema, name))
+    return [dg.AssetKey(list(k)) for k in sorted(keys)]
 
 
 def _without_comments(sql: str) -> str:
@@ -81,6 +92,9 @@ def sql_literal(text: str) -> str:
 
 
 def run_macros(con) -> None:
+    # The z values are kindbelang.confidence's, so SQL and Python use one number per confidence level.
+    con.execute(f"CREATE OR REPLACE MACRO z_95() AS CAST('{Z95!r}' AS DOUBLE);\n"
+                f"CREATE OR REPLACE MACRO z_998() AS CAST('{Z998!r}' AS DOUBLE);")
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
 
 
@@ -108,7 +122,8 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     def sql_model(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows = materialise(con, model)
-        return dg.MaterializeResult(metadata={"rows": rows})
+            table = table_metadata(con, model.schema, model.name)
+        return dg.MaterializeResult(metadata={"rows": rows, **table})
 
     return sql_model
 

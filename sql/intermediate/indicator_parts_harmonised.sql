@@ -1,15 +1,15 @@
--- The parts (numerator, denominator, scale) of every regional indicator in marts.indicator_parts, harmonised
--- to one boundary year; staging.indicator_values_harmonised publishes the registry's indicators from it and
+-- The parts (numerator, denominator, scale) of every regional indicator in intermediate.indicator_parts,
+-- harmonised to one boundary year; marts.indicator_values publishes the registry's indicators from it and
 -- marts.association / marts.youth_care_expected use it for the parental domains too.
 -- Every regional indicator with a numerator (and, for rates, a denominator) harmonised to one boundary year
--- (staging.boundary_crosswalk: the latest year in the snapshot unless KINDBELANG_BOUNDARY_YEAR says otherwise).
--- Per indicator and period, the parts of each gemeente of that period (marts.indicator_parts) are multiplied by
+-- (intermediate.boundary_crosswalk: the latest year in the snapshot unless KINDBELANG_BOUNDARY_YEAR says otherwise).
+-- Per indicator and period, the parts of each gemeente of that period (intermediate.indicator_parts) are multiplied by
 -- the crosswalk weight and summed into the gemeente of the boundary year; rates are recomputed as
 -- sum(numerator) / sum(denominator) x scale, never averaged. Counts are summed. Weights are 1 except for the
 -- four split gemeenten (Haaren, Littenseradiel, Winsum, Slochteren), divided by land-area share, not population.
 -- A target gets no value (NULL) if any contributing gemeente's numerator (or, for a rate, denominator) is
 -- suppressed or missing: a partial sum is never published. Jeugdregio, provincie and Nederland of the
--- boundary year are the sums of their gemeenten (marts.region_memberships of that year), with the same rule.
+-- boundary year are the sums of their gemeenten (staging.gemeente_memberships of that year), with the same rule.
 -- Every gemeente (and region) of the boundary year has a row for every indicator and period from 2015 on;
 -- periods before the first crosswalk year are not harmonised.
 -- The rounding ranges (numerator_low/high, denominator_low/high) are summed the same way. An indicator without
@@ -17,19 +17,18 @@
 -- where nothing needs summing: a gemeente of the boundary year that is exactly one gemeente of the period
 -- (weight 1, not split) keeps CBS's published value; merged gemeenten and regions stay empty.
 WITH boundary AS (
-    SELECT DISTINCT to_boundary_year AS boundary_year FROM staging.boundary_crosswalk
+    SELECT DISTINCT to_boundary_year AS boundary_year FROM intermediate.boundary_crosswalk
 ),
 gemeente_parts AS (
     SELECT p.*
-    FROM marts.indicator_parts AS p
+    FROM intermediate.indicator_parts AS p
     WHERE p.region_level = 'gemeente'
 ),
 periods AS (
     SELECT DISTINCT p.indicator_id, p.period_key, p.year, p.period_type, p.period_number, p.scale, p.source_table,
-           p.status, p.source_modified, i.denominator_missing IS NOT NULL AS published_only
+           p.status, p.source_modified, p.published_only
     FROM gemeente_parts AS p
-    JOIN marts.indicators AS i USING (indicator_id)
-    WHERE p.year IN (SELECT from_year FROM staging.boundary_crosswalk)
+    WHERE p.year IN (SELECT from_year FROM intermediate.boundary_crosswalk)
 ),
 -- Every (period, source gemeente -> target gemeente) pair the crosswalk expects, with the source's parts if any.
 contributions AS (
@@ -41,7 +40,7 @@ contributions AS (
            CASE WHEN per.published_only THEN p.published_value IS NOT NULL AND x.weight = 1 AND NOT x.is_split
                 ELSE p.numerator IS NOT NULL AND (per.scale IS NULL OR p.denominator IS NOT NULL) END AS complete
     FROM periods AS per
-    JOIN staging.boundary_crosswalk AS x ON x.from_year = per.year
+    JOIN intermediate.boundary_crosswalk AS x ON x.from_year = per.year
     LEFT JOIN gemeente_parts AS p
         ON p.indicator_id = per.indicator_id AND p.period_key = per.period_key
        AND p.source_table = per.source_table AND p.region_code = x.from_code
@@ -62,7 +61,7 @@ gemeenten AS (
     GROUP BY ALL
 ),
 memberships AS (
-    SELECT m.* FROM marts.region_memberships AS m JOIN boundary AS b ON m.boundary_year = b.boundary_year
+    SELECT m.* FROM staging.gemeente_memberships AS m JOIN boundary AS b ON m.boundary_year = b.boundary_year
 ),
 regions AS (
     SELECT g.*, g.gemeente_code AS region_code FROM gemeenten AS g
