@@ -2,7 +2,6 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-OUT ?= $(or $(KINDBELANG_OUT),$(CURDIR)/data/out)
 
 .PHONY: run test ui setup clean
 
@@ -14,8 +13,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 ui: $(STAMP)
-	mkdir -p $(OUT)/.dagster
-	DAGSTER_HOME=$(OUT)/.dagster $(VENV)/bin/dagster dev -m kindbelang.definitions
+	$(VENV)/bin/kindbelang ui
 
 setup: $(STAMP)
 

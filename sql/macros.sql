@@ -32,6 +32,10 @@ CREATE OR REPLACE MACRO two_proportion_z(p1, n1, p0, n0) AS CASE WHEN n1 > 0 AND
     (p1 - p0) / nullif(sqrt(((p1 * n1 + p0 * n0) / (n1 + n0)) * (1 - (p1 * n1 + p0 * n0) / (n1 + n0))
                             * (1 / n1 + 1 / n0)), 0) END;
 
+-- A CBS period as people read it ('2021', '2021 1e halfjaar'): the one definition, for both boundary views.
+CREATE OR REPLACE MACRO cbs_period_label(year, period_type, period_number) AS CASE WHEN period_type = 'jaar'
+    THEN CAST(year AS VARCHAR) ELSE year || ' ' || period_number || 'e ' || period_type END;
+
 -- max(x, 0) that keeps NULL (greatest() skips NULLs: greatest(NULL, 0) is 0, which would invent a value).
 CREATE OR REPLACE MACRO non_negative(x) AS CASE WHEN x IS NOT NULL THEN greatest(x, 0) END;
 

@@ -12,6 +12,9 @@ from kindbelang.confidence import Z95, Z998
 
 
 def test_one_z_per_confidence_level():
+    from scipy.stats import norm
+
+    assert (Z95, Z998) == (float(norm.ppf(0.975)), float(norm.ppf(0.999)))
     assert (round(Z95, 6), round(Z998, 6)) == (1.959964, 3.090232)
 
 

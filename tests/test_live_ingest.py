@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -55,10 +56,10 @@ def json_lines(stdout: str) -> list[dict]:
 
 def file_digests(root: Path) -> dict[str, str]:
     """sha256 of every file under root except the Dagster instance (run history is allowed to grow) and the
-    run lock (it holds the pid of the last run)."""
+    run lock and its holder file (the pid of the last run)."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*"))
-            if p.is_file() and ".dagster" not in p.relative_to(root).parts and p.name != ".run.lock"}
+            if p.is_file() and ".dagster" not in p.relative_to(root).parts and p.name not in (".run.lock", ".run.pid")}
 
 
 # --------------------------------------------------------------------------------------------- fetch
@@ -79,6 +80,29 @@ def test_fetch_prints_one_json_line_and_keeps_the_previous_release(cbs_server, t
     cbs_server.set_modified(TABLE, "2025-06-30T02:00:00")
     updated = kindbelang(tmp_path, cbs_server.base_url, "fetch", TABLE)
     assert json_lines(updated.stdout)[0] == {**line, "modified": "2025-06-30T02:00:00", "status": "updated"}
+    assert read_raw_table(tmp_path / "raw", TABLE).modified == "2025-06-30T02:00:00"
+    assert read_raw_table(tmp_path / "raw" / "previous", TABLE).modified == DEFAULT_MODIFIED
+
+
+def test_a_second_fetch_waits_for_the_first_and_previous_keeps_the_old_release(cbs_server, tmp_path):
+    """Two `kindbelang fetch` at once: the second is refused (one message, exit 3); previous/ keeps the release
+    before the new one, not the new one twice (issue 16: both used to report success)."""
+    assert kindbelang(tmp_path, cbs_server.base_url, "fetch", TABLE).returncode == 0
+    cbs_server.set_modified(TABLE, "2025-06-30T02:00:00")
+    cbs_server.add_fault("delay", table=TABLE, seconds=3)  # holds the first fetch on its first data page
+    env = {**os.environ, **FAST, "KINDBELANG_OUT": str(tmp_path), "KINDBELANG_CBS_URL": cbs_server.base_url}
+    first = subprocess.Popen([sys.executable, "-m", "kindbelang.cli", "fetch", TABLE], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = tmp_path / ".run.pid"
+    deadline = time.monotonic() + 60
+    while not (holder.exists() and holder.read_text().startswith(f"{first.pid} ")):
+        assert time.monotonic() < deadline and first.poll() is None, first.communicate()
+    second = kindbelang(tmp_path, cbs_server.base_url, "fetch", TABLE)
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == 3 and second.stdout == ""
+    assert second.stderr.startswith("FOUT: Er loopt al een kindbelang-run of -ophaalactie")
+    assert f"(proces {first.pid} (kindbelang fetch))" in second.stderr and "Traceback" not in second.stderr
     assert read_raw_table(tmp_path / "raw", TABLE).modified == "2025-06-30T02:00:00"
     assert read_raw_table(tmp_path / "raw" / "previous", TABLE).modified == DEFAULT_MODIFIED
 

@@ -43,8 +43,8 @@ def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
     # --full: with nothing changed a plain run would finish at once without touching the warehouse.
     running = kindbelang(out, "run", "--full", background=True)
     try:
-        lock = out / ".run.lock"
-        wait_for(lambda: lock.exists() and lock.read_text().strip() == str(running.pid))
+        holder = out / ".run.pid"
+        wait_for(lambda: holder.exists() and holder.read_text().startswith(f"{running.pid} "))
 
         second = kindbelang(out, "run")
         assert second.returncode == 3
@@ -72,3 +72,23 @@ def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
     assert "Opnieuw te maken" in recovered.stdout
     reader = kindbelang(out, "sql", "--format", "json", "SELECT count(*) AS n FROM marts.indicator_values")
     assert reader.returncode == 0 and '"n"' in reader.stdout
+
+
+def test_cli_and_ui_use_the_committed_dagster_yaml(tmp_path, monkeypatch):
+    """A stale instance config under <out>/.dagster is replaced by pipelines/kindbelang/dagster.yaml."""
+    import dagster as dg
+
+    from kindbelang import cli
+
+    home = tmp_path / ".dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")  # as an older version wrote it
+    monkeypatch.setenv("KINDBELANG_OUT", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", "placeholder")
+    monkeypatch.delenv("DAGSTER_HOME")  # restored after the test; the CLI sets it
+    cli.use_project_instance()
+    assert os.environ["DAGSTER_HOME"] == str(home)
+    assert (home / "dagster.yaml").read_text() == cli.DAGSTER_YAML.read_text()
+    with dg.DagsterInstance.get() as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert [dict(limit) for limit in limits] == [{"key": "kindbelang/warehouse", "limit": 1}]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
+from kindbelang.settings import read_yaml
+
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 
@@ -35,6 +36,8 @@ class CatalogTable:
     # Schema changes a live fetch may bring in without stopping: true (any change) or a list of column keys
     # or exact change reports (as printed by the failed fetch). Default: every change stops the fetch.
     accept_schema_change: bool | tuple[str, ...] = False
+    # Which CBS API a live fetch uses: "v3" (opendata.cbs.nl, cbs_live) or "v4" (datasets.cbs.nl, cbs_v4).
+    api: str = "v3"
 
     @property
     def asset_name(self) -> str:
@@ -52,7 +55,7 @@ class CatalogTable:
 
 @cache
 def load_catalog(path: Path = CATALOG_FILE) -> tuple[CatalogTable, ...]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["tables"]
+    entries = read_yaml(path)["tables"]
     tables = []
     for entry in entries:
         columns = {key: ColumnDoc(**doc) for key, doc in (entry.pop("columns", None) or {}).items()}
@@ -64,6 +67,8 @@ def load_catalog(path: Path = CATALOG_FILE) -> tuple[CatalogTable, ...]:
                 raise ValueError(f"{path}: {entry.get('id')}: accept_schema_change must be true/false or a "
                                  f"list of column keys or change reports")
             accept = tuple(accept)
+        if entry.get("api", "v3") not in ("v3", "v4"):
+            raise ValueError(f"{path}: {entry.get('id')}: api must be v3 or v4, not {entry.get('api')!r}")
         tables.append(CatalogTable(columns=columns, accept_schema_change=accept, **entry))
     ids = [t.id for t in tables]
     if len(ids) != len(set(ids)):

@@ -12,30 +12,43 @@ from pathlib import Path
 from kindbelang import settings
 
 
+DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
+
+
 def use_project_instance() -> None:
-    """Runs from the CLI and `make ui` share one Dagster instance under the output directory."""
+    """`kindbelang run` and `make ui` share one Dagster instance under the output directory, configured by the
+    committed dagster.yaml. A DAGSTER_HOME set by the operator (a server's own instance) is left as it is."""
+    if os.environ.get("DAGSTER_HOME"):
+        return
     home = settings.paths().dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    if "concurrency:" not in config.read_text():
-        # Sensor and schedule runs (kindbelang.automation) carry this tag: DuckDB allows one writer.
-        with config.open("a") as handle:
-            handle.write("concurrency:\n  runs:\n    tag_concurrency_limits:\n"
-                         "      - key: kindbelang/warehouse\n        limit: 1\n")
-    os.environ.setdefault("DAGSTER_HOME", str(home))
+    config, committed = home / "dagster.yaml", DAGSTER_YAML.read_text(encoding="utf-8")
+    if not config.exists() or config.read_text(encoding="utf-8") != committed:
+        staged = config.with_name("dagster.yaml.tmp")
+        staged.write_text(committed, encoding="utf-8")
+        os.replace(staged, config)
+    os.environ["DAGSTER_HOME"] = str(home)
 
 
-def run(args: argparse.Namespace) -> int:
-    from kindbelang.run_lock import RunInProgress, exclusive_run
+def ui(args: argparse.Namespace) -> int:
+    """Dagster's web UI (and daemon) on the project instance: history, lineage, checks."""
+    use_project_instance()
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execv(dagster, [str(dagster), "dev", "-m", "kindbelang.definitions"])
 
-    try:
-        with exclusive_run(settings.out_dir(), wait_seconds=args.wait):
-            return run_monitor(args)
-    except RunInProgress as busy:
-        print(f"FOUT: {busy}", file=sys.stderr)
-        return 3
+
+def exclusive(handler, command: str):
+    """Run ``handler`` holding the output directory's writer lock (run and fetch both write there)."""
+    def locked(args: argparse.Namespace) -> int:
+        from kindbelang.run_lock import RunInProgress, exclusive_run
+
+        try:
+            with exclusive_run(settings.out_dir(), wait_seconds=args.wait, command=command):
+                return handler(args)
+        except RunInProgress as busy:
+            print(f"FOUT: {busy}", file=sys.stderr)
+            return 3
+    return locked
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -172,19 +185,20 @@ def fetch(args: argparse.Namespace) -> int:
             return 2
         into = args.snapshot_dir.resolve() if args.snapshot_dir else settings.SNAPSHOT_DIR
         return fetch_tables(ids or catalog_ids, into=into, keep_previous=False,  # git keeps the history
-                            accept_any_change=args.accept_schema_change)
+                            accept_any_change=args.accept_schema_change, api=args.api)
     if not ids:
         print("FOUT: give one or more CBS table ids (or --update-snapshot)", file=sys.stderr)
         return 2
-    return fetch_tables(ids, accept_any_change=args.accept_schema_change)
+    return fetch_tables(ids, accept_any_change=args.accept_schema_change, api=args.api)
 
 
 def fetch_tables(ids: list[str], *, into=None, keep_previous: bool = True, accept_any_change: bool = False,
-                 quiet: bool = False) -> int:
-    """Fetch each table live into the raw store (or ``into``); one JSON line per table. 1 if any failed."""
+                 quiet: bool = False, api: str | None = None) -> int:
+    """Fetch each table live into the raw store (or ``into``); one JSON line per table. 1 if any failed.
+    ``api`` "v3"/"v4" for every table; None: each catalog entry's own (default v3)."""
     from kindbelang.resources import CbsSource
 
-    source, failed = CbsSource(mode="live"), 0
+    source, failed = CbsSource(mode="live", api=api or ""), 0
     for table_id in ids:
         line = {"table": table_id.upper(), "rows": None, "columns": None, "modified": None}
         try:
@@ -271,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="alles opnieuw maken (standaard: alleen wat veranderd is sinds de vorige geslaagde "
                                  "run, en wat daarvan afhangt)")
     run_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests, benchmarks
-    run_parser.set_defaults(handler=run)
+    run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run"))
     sql_parser = commands.add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
     sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -285,7 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     fetch_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests
     fetch_parser.add_argument("--accept-schema-change", action="store_true",
                               help="een gewijzigd schema toch overnemen (anders stopt het ophalen)")
-    fetch_parser.set_defaults(handler=fetch)
+    fetch_parser.add_argument("--api", choices=["v3", "v4"], default=None,
+                              help="CBS-API: v3 (opendata.cbs.nl) of v4 (datasets.cbs.nl); standaard die uit "
+                                   "catalog.yaml, anders v3")
+    fetch_parser.add_argument("--wait", type=float, default=0, metavar="SECONDEN",
+                              help="wachten als er al een run of ophaalactie loopt (standaard: meteen stoppen)")
+    fetch_parser.set_defaults(handler=exclusive(fetch, "kindbelang fetch"))
+    commands.add_parser("ui", help="Dagster-webinterface op de projectinstantie (geschiedenis, controles)"
+                        ).set_defaults(handler=ui)
     args = parser.parse_args(argv)
     return args.handler(args)
 

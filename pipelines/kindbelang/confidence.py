@@ -4,7 +4,7 @@
 sql/macros.sql gets the same values from here (kindbelang.assets.sql_models.run_macros).
 """
 
-from scipy.stats import norm
-
-Z95 = float(norm.ppf(0.975))    # 1.959964
-Z998 = float(norm.ppf(0.999))   # 3.090232
+# scipy.stats.norm.ppf(0.975) and norm.ppf(0.999), written out: importing scipy costs a second on every run, and
+# tests/test_association.py checks these against scipy.
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813

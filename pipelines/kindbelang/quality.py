@@ -39,11 +39,10 @@ from pathlib import Path
 from typing import Iterator
 
 import dagster as dg
-import yaml
 from pydantic import PrivateAttr
 
 from kindbelang.resources import Warehouse
-from kindbelang.settings import PROJECT_ROOT
+from kindbelang.settings import PROJECT_ROOT, read_yaml
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("critical", "warning")
@@ -95,7 +94,7 @@ class Suite:
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> tuple[Suite, ...]:
     suites, names = [], {}
     for path in sorted(directory.glob("*/*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = read_yaml(path)
         name = spec.get("name")
         if name in names:
             raise ValueError(f"{path}: suite name {name!r} also used by {names[name]}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 
 from kindbelang.catalog import catalog_table
+from kindbelang.settings import read_yaml
 
 REGISTRY_FILE = Path(__file__).with_name("indicators.yaml")
 PUBLICATIONS_FILE = Path(__file__).with_name("publications.yaml")
@@ -27,13 +27,13 @@ PUBLICATIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "publications"
 @cache
 def load_publications(path: Path = PUBLICATIONS_FILE) -> dict[str, dict]:
     """Who published each curated figure: source_id -> {organisation, title, year, via}."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["publications"]
+    return read_yaml(path)["publications"]
 
 
 @cache
 def load_populations(path: Path = REGISTRY_FILE) -> dict[str, dict]:
     """The named populations (denominators) of indicators.yaml: id -> {title, age, note, editions}."""
-    populations = yaml.safe_load(path.read_text(encoding="utf-8"))["populations"]
+    populations = read_yaml(path)["populations"]
     for pid, population in populations.items():
         for edition in population["editions"]:
             if "table" in edition:
@@ -47,7 +47,7 @@ def load_populations(path: Path = REGISTRY_FILE) -> dict[str, dict]:
 @cache
 def load_rvs_chapters(path: Path = RVS_FILE) -> dict[int, dict]:
     """The chapters of the RVS advice Kinderen uit de knel as printed: number -> {heading, url}."""
-    return {c["chapter"]: c for c in yaml.safe_load(path.read_text(encoding="utf-8"))["chapters"]}
+    return {c["chapter"]: c for c in read_yaml(path)["chapters"]}
 
 
 def publication_label(source_id: str) -> str:
@@ -103,7 +103,7 @@ def check_parts(ident: str, ind: dict, ids: set[str], path: Path) -> None:
 
 @cache
 def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict, ...]:
-    indicators = yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]
+    indicators = read_yaml(path)["indicators"]
     ids = {ind["id"] for ind in indicators}
     seen = set()
     for ind in indicators:

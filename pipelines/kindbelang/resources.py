@@ -76,7 +76,9 @@ class CbsSource(dg.ConfigurableResource):
     """
 
     mode: str = "snapshot"  # "snapshot" | "live"
-    base_url: str = ""  # empty: KINDBELANG_CBS_URL or https://opendata.cbs.nl
+    base_url: str = ""  # v3; empty: KINDBELANG_CBS_URL or https://opendata.cbs.nl
+    # "v3" | "v4" for every table; empty: the catalog entry's `api` (default v3). v4 reads KINDBELANG_CBS_V4_URL.
+    api: str = ""
     snapshot_dir: str = ""  # empty: settings.SNAPSHOT_DIR (the committed snapshot)
     # Live only: the caller already fetched every table into the raw store (`kindbelang run --source live`
     # does, so that one failing table stops the run before DuckDB is touched); load from there.
@@ -107,7 +109,10 @@ class CbsSource(dg.ConfigurableResource):
 
         table_id = table_id.upper()
         root = into or settings.paths().live_raw
-        url = self.resolved_base_url()
+        entry = find_catalog_table(table_id)
+        api = self.api or (entry.api if entry else "v3")
+        if api not in ("v3", "v4"):
+            raise ValueError(f"unknown CBS api {api!r} (use 'v3' or 'v4')")
         stored = read_raw_table(root, table_id) if (table_dir(root, table_id) / "metadata.json").exists() else None
         previous, against = stored, f"the previous version in {table_dir(root, table_id)}"
         snapshot = Path(self.snapshot_dir) if self.snapshot_dir else settings.SNAPSHOT_DIR
@@ -115,12 +120,20 @@ class CbsSource(dg.ConfigurableResource):
             previous = read_raw_table(snapshot, table_id)
             against = f"the snapshot in {table_dir(snapshot, table_id)}"
 
-        new = fetch_table(table_id, url, policy=policy_from_env())
+        if api == "v4":
+            from kindbelang.cbs_v4 import fetch_table_v4, v4_base_url_from_env, v4_entity_url
+
+            url = v4_base_url_from_env()
+            new = fetch_table_v4(table_id, url, policy=policy_from_env())
+            schema_url = v4_entity_url(url, table_id, "MeasureCodes")
+        else:
+            url = self.resolved_base_url()
+            new = fetch_table(table_id, url, policy=policy_from_env())
+            schema_url = entity_url(url, table_id, "DataProperties")
         changes = schema_differences(previous, new) if previous is not None else []
-        entry = find_catalog_table(table_id)
         refused = [c for c in changes if not (accept_any_change or (entry and entry.accepts_schema_change(c)))]
         if refused:
-            raise SchemaChangeError(table_id, entity_url(url, table_id, "DataProperties"), against, refused)
+            raise SchemaChangeError(table_id, schema_url, against, refused)
 
         if stored is None:
             write_raw_table(root, new)

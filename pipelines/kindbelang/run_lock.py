@@ -1,18 +1,19 @@
-"""One monitoring run at a time per output directory.
+"""One writer at a time per output directory: `kindbelang run` and `kindbelang fetch` take the same lock.
 
-DuckDB allows a single writer per file; a second run would fail half-way on the warehouse lock. An
-advisory lock on <out>/.run.lock makes it refuse (or wait) up front instead. The kernel drops the lock
-when the process dies, even by SIGKILL, so a killed run never blocks the next one.
+DuckDB allows a single writer per file, and two fetches at once would both retire "the previous release" into
+raw/previous/. The lock (<out>/.run.lock, filelock's flock) makes the second command refuse (or wait) up front.
+The kernel drops it when the process dies, even by SIGKILL, so a killed run never blocks the next one.
+<out>/.run.pid says who holds it, for the message.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from filelock import FileLock, Timeout
 
 
 class RunInProgress(RuntimeError):
@@ -20,28 +21,18 @@ class RunInProgress(RuntimeError):
 
 
 @contextmanager
-def exclusive_run(out: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+def exclusive_run(out: Path, wait_seconds: float = 0.0, command: str = "kindbelang run") -> Iterator[None]:
     out.mkdir(parents=True, exist_ok=True)
-    lock_path = out / ".run.lock"
-    handle = open(lock_path, "a+")
-    deadline = time.monotonic() + wait_seconds
+    lock, holder_file = FileLock(out / ".run.lock", timeout=wait_seconds), out / ".run.pid"
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "onbekend"
-                    raise RunInProgress(
-                        f"Er loopt al een kindbelang-run op {out} (proces {holder}). Wacht tot die klaar is, "
-                        "of gebruik `kindbelang run --wait <seconden>`.") from None
-                time.sleep(0.5)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        lock.acquire()
+    except Timeout:
+        holder = holder_file.read_text(encoding="utf-8").strip() if holder_file.exists() else ""
+        raise RunInProgress(
+            f"Er loopt al een kindbelang-run of -ophaalactie op {out} (proces {holder or 'onbekend'}). Wacht tot "
+            "die klaar is, of geef `--wait <seconden>` mee.") from None
+    try:
+        holder_file.write_text(f"{os.getpid()} ({command})", encoding="utf-8")
         yield
     finally:
-        handle.close()
+        lock.release()

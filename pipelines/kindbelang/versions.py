@@ -197,7 +197,7 @@ def code_version_of(files: list[Path], extra: dict[str, bytes] | None = None) ->
 
 @cache
 def _column_docs(docs_file: Path) -> dict:
-    return yaml.load(docs_file.read_bytes(), Loader=yaml.CSafeLoader) or {} if docs_file.exists() else {}
+    return settings.read_yaml(docs_file) or {} if docs_file.exists() else {}
 
 
 @cache

@@ -144,8 +144,7 @@ own_boundaries AS (
         indicator_id, region_code, region_level, period,
         -- Readable period: the CBS key as text (2021, 2021 1e halfjaar) or the publication's own period text.
         CASE WHEN source_kind = 'publicatie' THEN period
-             WHEN period_type = 'jaar' THEN CAST(year AS VARCHAR)
-             ELSE year || ' ' || period_number || 'e ' || period_type END AS period_label,
+             ELSE cbs_period_label(year, period_type, period_number) END AS period_label,
         year, period_type, period_number, value, numerator, denominator, scale, numerator_low, numerator_high,
         denominator_low, denominator_high, published_low, published_high, published_above_100, derivation,
         denominator_source, interval_source, unit, status, source_kind, source_table, source_organisation,
@@ -168,8 +167,7 @@ harmonised AS (
         h.region_code,
         h.region_level,
         h.period_key AS period,
-        CASE WHEN h.period_type = 'jaar' THEN CAST(h.year AS VARCHAR)
-             ELSE h.year || ' ' || h.period_number || 'e ' || h.period_type END AS period_label,
+        cbs_period_label(h.year, h.period_type, h.period_number) AS period_label,
         h.year,
         h.period_type,
         h.period_number,

@@ -35,7 +35,6 @@ import math
 import dagster as dg
 import numpy as np
 import polars as pl
-from scipy.stats import pearsonr
 
 from kindbelang.confidence import Z95, Z998
 from kindbelang.registry import load_registry
@@ -117,6 +116,8 @@ def correlations(wide: pl.DataFrame) -> pl.DataFrame:
                 x, y = pair[parental].to_numpy(), pair[care].to_numpy()
                 if x.std() == 0 or y.std() == 0:
                     continue
+                from scipy.stats import pearsonr  # scipy takes ~1 s to import: only when this runs
+
                 result = pearsonr(x, y)
                 r = float(result.statistic)
                 lo, hi = result.confidence_interval(confidence_level=0.95)  # Fisher's z transformation

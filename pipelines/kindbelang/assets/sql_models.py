@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import yaml
 
 from kindbelang.assets.ingest import ALL_TABLES_VIEWS, DIMENSIONS_SUFFIX, METADATA_SUFFIX
 from kindbelang.confidence import Z95, Z998
 from kindbelang.resources import Warehouse
-from kindbelang.settings import SQL_DIR
+from kindbelang.settings import SQL_DIR, read_yaml
 from kindbelang.table_metadata import table_metadata
 
 # In the order data flows; see sql/README.md.
@@ -74,7 +73,7 @@ def discover_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
 
 def column_descriptions(schema: str) -> dict[str, dict[str, str]]:
     path = SQL_DIR / schema / "columns.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path) if path.exists() else {}
 
 
 def comment_columns(con, schema: str, table: str) -> None:
