@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -46,3 +47,13 @@ def published_copy(pipeline_run, tmp_path):
     copy = tmp_path / "kindbelang.duckdb"
     shutil.copyfile(out / "published" / "kindbelang.duckdb", copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def site_dir(pipeline_run) -> Path:
+    """The site of the session's pipeline run (<out>/site)."""
+    out, result = pipeline_run
+    site = out / "site"
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    assert (site / "index.html").exists(), f"the pipeline built no site (failed steps: {failed})"
+    return site

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -23,13 +25,13 @@ def read_only(published_copy):
 
 
 def test_query_renders_as_table_csv_and_json(read_only):
-    columns, rows = run_query(read_only, "SELECT indicator_id, value FROM marts.indicator_values "
-                              "WHERE region_code = 'GM0363' AND period = '2021HJ01' "
-                              "AND indicator_id = 'jeugdhulp_pct' AND boundary_year IS NULL")
-    assert rows == [("jeugdhulp_pct", 11.4)]
-    assert render(columns, rows, "csv") == "indicator_id,value\njeugdhulp_pct,11.4"
-    assert json.loads(render(columns, rows, "json")) == [{"indicator_id": "jeugdhulp_pct", "value": 11.4}]
-    assert "jeugdhulp_pct | 11.4" in render(columns, rows, "table")
+    result = run_query(read_only, "SELECT indicator_id, value FROM marts.indicator_values "
+                       "WHERE region_code = 'GM0363' AND period = '2021HJ01' "
+                       "AND indicator_id = 'jeugdhulp_pct' AND boundary_year IS NULL")
+    assert result.rows == [("jeugdhulp_pct", 11.4)] and not result.cut
+    assert render(result, "csv") == "indicator_id,value\njeugdhulp_pct,11.4"
+    assert json.loads(render(result, "json")) == [{"indicator_id": "jeugdhulp_pct", "value": 11.4}]
+    assert "jeugdhulp_pct | 11.4" in render(result, "table")
 
 
 @pytest.mark.parametrize("statement", [
@@ -42,7 +44,7 @@ def test_query_renders_as_table_csv_and_json(read_only):
 def test_writes_are_refused_with_a_clear_message(read_only, statement):
     with pytest.raises(RefusedStatement, match="alleen"):
         run_query(read_only, statement)
-    assert run_query(read_only, "SELECT count(*) FROM marts.indicators")[1][0][0] > 0
+    assert run_query(read_only, "SELECT count(*) FROM marts.indicators").rows[0][0] > 0
 
 
 def test_sql_cannot_read_or_write_files(read_only):
@@ -109,3 +111,42 @@ def test_every_mart_is_exported_as_parquet_with_all_its_rows(pipeline_run, wareh
     for table in ("association", "youth_care_expected"):
         rows = warehouse.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
         assert pl.read_parquet(out / "published" / "parquet" / f"{table}.parquet").height == rows > 0
+
+
+def sql_session(published_copy: Path, tmp_path: Path, *args: str, **popen) -> subprocess.Popen:
+    """`kindbelang sql` in its own process on an output directory holding only the published database."""
+    out = tmp_path / "out"
+    (out / "published").mkdir(parents=True)
+    (out / "published" / "kindbelang.duckdb").symlink_to(published_copy)
+    env = {**os.environ, "KINDBELANG_OUT": str(out)}
+    return subprocess.Popen([sys.executable, "-m", "kindbelang.cli", "sql", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def test_a_huge_result_is_cut_at_the_limit_with_a_message(published_copy, tmp_path):
+    """Issue 16: `SELECT * FROM range(100000000)` grew past 6 GB without printing a row."""
+    session = sql_session(published_copy, tmp_path, "--format", "csv", "SELECT * FROM range(100000000)", text=True)
+    out, err = session.communicate(timeout=120)
+    assert session.returncode == 0, err
+    assert out.splitlines()[:3] == ["range", "0", "1"] and len(out.splitlines()) == 1 + 1000
+    assert "alleen de eerste 1.000 rijen getoond" in err and "--limit" in err
+
+
+def test_ctrl_c_stops_the_query_and_the_prompt_stays(published_copy, tmp_path):
+    session = sql_session(published_copy, tmp_path, "--format", "csv", stdin=subprocess.PIPE, text=True)
+    session.stdin.write("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3;\n")
+    session.stdin.flush()
+    time.sleep(3)  # the query is running (it takes minutes)
+    session.send_signal(signal.SIGINT)
+    time.sleep(1)
+    out, err = session.communicate("SELECT 41 + 1 AS answer;\n.quit\n", timeout=60)
+    assert session.returncode == 0, err
+    assert "Query afgebroken (Ctrl-C)." in err and "Traceback" not in err
+    assert "answer\n42" in out
+
+
+def test_undecodable_input_is_refused_with_a_message(published_copy, tmp_path):
+    session = sql_session(published_copy, tmp_path, "--format", "csv", stdin=subprocess.PIPE)
+    out, err = session.communicate(b"SELECT 'caf\xe9' AS x;\n", timeout=60)
+    assert session.returncode == 0 and b"Traceback" not in err, err
+    assert "geen geldige UTF-8".encode() in err

@@ -70,8 +70,30 @@ def test_second_run_refused_readers_served_and_killed_run_recovers(tmp_path):
     assert recovered.returncode == 0, recovered.stderr[-2000:]
     # The killed run materialised some assets again; the next run redoes the rest and publishes.
     assert "Opnieuw te maken" in recovered.stdout
+    assert "was afgebroken; in de geschiedenis nu als mislukt gemarkeerd" in recovered.stdout
     reader = kindbelang(out, "sql", "--format", "json", "SELECT count(*) AS n FROM marts.indicator_values")
     assert reader.returncode == 0 and '"n"' in reader.stdout
+
+    # Killed while the site is being built: readers keep the previous database *and* site, as one pair.
+    pair = (digest(published), digest(out / "site" / "index.html"), os.readlink(out / "current"))
+    running = kindbelang(out, "run", "--full", background=True)
+    try:
+        wait_for(lambda: any((out / "releases").glob("*/.site.*.tmp/assets")), seconds=300)
+        running.send_signal(signal.SIGKILL)
+        running.wait(timeout=30)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert (digest(published), digest(out / "site" / "index.html"), os.readlink(out / "current")) == pair
+    assert any((out / "releases").glob("*/.site.*.tmp")), "the half-built site is left for the next run to clean"
+    again = kindbelang(out, "run")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert not list((out / "releases").glob("*/.*.tmp")) and not list(out.glob(".*.tmp"))
+    assert os.readlink(out / "current") != pair[2] and len(list((out / "releases").iterdir())) == 2
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
+        assert not instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
 
 
 def test_cli_and_ui_use_the_committed_dagster_yaml(tmp_path, monkeypatch):

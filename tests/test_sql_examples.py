@@ -20,7 +20,7 @@ def test_the_document_has_examples():
 def test_example_returns_rows(published_copy, query):
     con = connect_read_only(published_copy)
     try:
-        columns, rows = run_query(con, query)
+        result = run_query(con, query)
     finally:
         con.close()
-    assert columns and rows
+    assert result.columns and result.rows

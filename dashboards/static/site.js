@@ -1,4 +1,4 @@
-/* kindbelang site: renders the Plotly charts and the offline selectors (map, gemeenteprofiel). No network use. */
+/* kindbelang site: renders the Plotly charts and the offline map selector (the gemeenteprofiel has its own script). No network use. */
 (function () {
   "use strict";
   var CONFIG = { displayModeBar: false, responsive: true, locale: "nl", scrollZoom: false };
@@ -61,157 +61,145 @@
     });
   }
 
-  // Static charts: figures built by the pipeline, embedded as JSON next to their <div>.
+  // Static charts: figures built by the pipeline, embedded as JSON after their <div>. site.js runs in <head>, so
+  // each chart is drawn as soon as the parser has read its figure, one after the other with a turn for the
+  // browser in between: the first chart shows before the rest of a long page is read.
   var pending = [];
-  document.querySelectorAll("[data-figure]").forEach(function (div) {
-    var fig = readJson(div.getAttribute("data-figure"));
-    pending.push(plotted(Plotly.newPlot(div, fig.data, fig.layout, CONFIG)));
-  });
+  var nextTurn = function () { return new Promise(function (resolve) { setTimeout(resolve, 0); }); };
+  var charts = document.getElementsByClassName("chart"), seen = 0, staticCharts = Promise.resolve();
+  var drawParsed = function (complete) {
+    for (; seen < charts.length; seen++) {
+      var div = charts[seen], id = div.getAttribute("data-figure");
+      if (!id) continue;  // the map: drawn below, once the page is read
+      var script = document.getElementById(id);
+      if (!complete && !(script && script.nextSibling)) return;  // its JSON is not read to the end yet
+      staticCharts = staticCharts.then(function (div, id) {
+        var fig = readJson(id);
+        return plotted(Plotly.newPlot(div, fig.data, fig.layout, CONFIG));
+      }.bind(null, div, id)).then(nextTurn);
+    }
+  };
+  var parsing = new MutationObserver(function () { drawParsed(false); });
+  parsing.observe(document.documentElement, { childList: true, subtree: true });
 
-  // Map: indicator and period selectors, values per gemeente, boundaries from assets/grenzen-<jaar>.js.
-  var mapDiv = document.getElementById("kaart");
-  if (mapDiv) {
-    var mapData = readJson("kaart-data");
-    // plotly.js fetches its world base map (cdn.plot.ly) for every geo subplot, even with the base layers
-    // switched off. The map draws only the gemeente boundaries, so give it an empty base map instead.
-    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
-    window.PlotlyGeoAssets.topojson.world_110m = { type: "Topology", objects: {}, arcs: [] };
-    var indSel = document.getElementById("kaart-indicator"), perSel = document.getElementById("kaart-periode");
-    var fillPeriods = function (selectedKey) {
-      perSel.textContent = "";
-      mapData.series.forEach(function (s) {
-        if (s.indicator !== indSel.value) return;
-        var o = document.createElement("option");
-        o.value = s.key; o.textContent = s.periodLabel + (s.key.indexOf("-h") > 0 ? " (geharmoniseerd)" : "");
-        if (s.key === selectedKey) o.selected = true;
-        perSel.appendChild(o);
-      });
-      if (!selectedKey && perSel.options.length) perSel.selectedIndex = perSel.options.length - 1;
-    };
-    var drawMap = function () {
-      var s = mapData.series.filter(function (x) { return x.key === perSel.value; })[0];
-      if (!s) return Promise.resolve();
-      var title = s.indicatorTitle + ", " + s.periodLabel;
-      document.getElementById("kaart-titel").textContent = "Kaart: " + title;
-      document.getElementById("kaart-grenzen").textContent = s.boundaryNote;
-      var csv = document.getElementById("kaart-csv");
-      csv.setAttribute("href", s.csv);
-      var known = s.values.filter(function (v) { return v !== null; });
-      var minV = Math.min.apply(null, known), maxV = Math.max.apply(null, known);
-      var lo = s.values.indexOf(minV), hi = s.values.indexOf(maxV);
-      document.getElementById("kaart-alt").textContent = "Kaart van " + s.values.length + " gemeenten (" + s.boundaryNote +
-        "). " + known.length + " met een cijfer, van " + withUnit(minV, s.format) + " (" + s.names[lo] + ") tot " +
-        withUnit(maxV, s.format) + " (" + s.names[hi] + "). De tabel ernaast geeft alle waarden.";
-      var flagged = function (i) { return s.above100.indexOf(s.codes[i]) >= 0; };
-      showSource("kaart", s.indicator, s.source, s.caveat, s.above100.length ? mapData.aboveNote : "");
-      fillTable(document.getElementById("kaart-tabel"), null, s.names.map(function (n, i) {
-        return [n, s.codes[i], cellText(s.values[i], s.format) + (flagged(i) ? " (boven 100% gepubliceerd)" : ""),
-                s.source];
-      }), s.indicator);
-      var missing = s.codes.filter(function (c, i) { return s.values[i] === null; });
-      var traces = [{
-        type: "choropleth", geojson: window.KB_GEO[s.geoYear], featureidkey: "properties.statcode",
-        locations: s.codes.filter(function (c, i) { return s.values[i] !== null; }),
-        z: known, text: s.names.filter(function (c, i) { return s.values[i] !== null; }).map(esc),
-        customdata: s.values.filter(function (v) { return v !== null; }).map(function (v) { return withUnit(v, s.format); }),
-        colorscale: [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]],
-        marker: { line: { color: "#4a4a4a", width: 0.3 } },
-        colorbar: { title: { text: s.unit === "%" ? "%" : s.unit }, separatethousands: true, exponentformat: "none" },
-        hovertemplate: "%{text}: %{customdata}<extra></extra>", name: "gemeenten"
-      }];
-      if (missing.length) {
-        traces.push({
-          type: "choropleth", geojson: window.KB_GEO[s.geoYear], featureidkey: "properties.statcode",
-          locations: missing, z: missing.map(function () { return 0; }), showscale: false,
-          colorscale: [[0, "#bdbdbd"], [1, "#bdbdbd"]], marker: { line: { color: "#4a4a4a", width: 0.3 } },
-          text: s.codes.filter(function (c, i) { return s.values[i] === null; }).map(function (c) {
-            return esc(s.names[s.codes.indexOf(c)]); }),
-          hovertemplate: "%{text}: geen cijfer<extra></extra>", name: "geen cijfer"
-        });
-      }
-      var layout = {
-        font: FONT, margin: { l: 0, r: 0, t: 10, b: 0 }, separators: ",.", paper_bgcolor: "#fff",
-        geo: { fitbounds: "locations", visible: false, projection: { type: "mercator" } }, height: 560
+  var init = function () {
+    parsing.disconnect();
+    drawParsed(true);
+    pending.push(staticCharts);
+
+    // Map: indicator and period selectors, values per gemeente. Boundaries and values come per year from
+    // assets/kaart/<name>.js, loaded only when that year is chosen; each file calls window.kbKaart(name, data).
+    var mapDiv = document.getElementById("kaart");
+    if (mapDiv) {
+      var mapData = readJson("kaart-data");
+      var mapFiles = {};  // name -> {promise, resolve, data}
+      var mapFile = function (name) {
+        if (!mapFiles[name]) mapFiles[name] = {};
+        return mapFiles[name];
       };
-      return plotted(Plotly.react(mapDiv, traces, layout, CONFIG));
-    };
-    indSel.addEventListener("change", function () { fillPeriods(null); drawMap(); });
-    perSel.addEventListener("change", drawMap);
-    var def = mapData.series[mapData["default"]];
-    indSel.value = def.indicator;
-    fillPeriods(def.key);
-    pending.push(drawMap());
-  }
-
-  // Gemeenteprofiel: one chart, gemeente and indicator chosen offline.
-  var profDiv = document.getElementById("profiel");
-  if (profDiv) {
-    var prof = readJson("profiel-data");
-    var gSel = document.getElementById("profiel-gemeente"), iSel = document.getElementById("profiel-indicator");
-    var drawProfile = function () {
-      var g = prof.gemeenten.filter(function (x) { return x.code === gSel.value; })[0];
-      var ind = prof.indicators.filter(function (x) { return x.id === iSel.value; })[0];
-      var regions = [[g.code, g.name], g.jeugdregio, g.provincie, g.size, ["NL01", "Nederland"]];
-      var kinds = ["gemeente", "jeugdregio", "provincie", "vergelijkbare gemeenten", "Nederland"];
-      var dashes = ["solid", "dash", "dot", "dashdot", "solid"];
-      var bounds = ind.bounds[g.code] || ind.periods.map(function () { return null; });
-      var traces = regions.map(function (r, k) {
-        var vals = ind.values[r[0]] || ind.periods.map(function () { return null; });
-        var trace = {
-          type: "scatter", mode: "lines+markers", x: ind.labels, y: vals, name: esc(r[1]),
-          line: { color: PALETTE[k], dash: dashes[k], width: k === 0 ? 3 : 2 },
-          customdata: vals.map(function (v) { return withUnit(v, ind.format); }),
-          hovertemplate: "%{x}: %{customdata}<extra>" + esc(r[1]) + "</extra>", meta: r[0]
-        };
-        if (k === 0) {  // the gemeente's own rate with its 95% interval: wide for a small gemeente
-          trace.error_y = { type: "data", symmetric: false, color: PALETTE[0], thickness: 1.5, width: 4,
-            array: vals.map(function (v, i) { return bounds[i] && v !== null ? bounds[i][1] - v : null; }),
-            arrayminus: vals.map(function (v, i) { return bounds[i] && v !== null ? v - bounds[i][0] : null; }) };
+      window.kbKaart = function (name, data) {
+        var f = mapFile(name);
+        f.data = data;
+        if (f.resolve) f.resolve(data);
+      };
+      var loadMapFile = function (name) {
+        var f = mapFile(name);
+        if (!f.promise) {
+          f.promise = f.data ? Promise.resolve(f.data) : new Promise(function (resolve, reject) {
+            f.resolve = resolve;
+            var script = document.createElement("script");
+            script.src = "assets/kaart/" + name + ".js";
+            script.onerror = function () { reject(new Error("kaartbestand ontbreekt: " + script.src)); };
+            document.head.appendChild(script);
+          });
         }
-        return trace;
-      });
-      var title = ind.title + ": " + g.name;
-      document.getElementById("profiel-titel").textContent = title;
-      var flagged = ind.above100[g.code] || [];
-      showSource("profiel", ind.id, ind.source, ind.caveat, flagged.length ? prof.aboveNote : "");
-      document.getElementById("profiel-csv").setAttribute("href", g.csv);
-      var own = ind.values[g.code] || [];
-      var lastI = -1;
-      own.forEach(function (v, i) { if (v !== null) lastI = i; });
-      var nl = ind.values.NL01 || [];
-      document.getElementById("profiel-alt").textContent = "Lijndiagram van " + ind.title + " voor " + g.name +
-        ", " + g.jeugdregio[1] + " (jeugdregio), " + g.provincie[1] + " (provincie), " + g.size[1] + " en Nederland, " +
-        ind.labels[0] + " tot " + ind.labels[ind.labels.length - 1] + ". " +
-        (lastI >= 0 ? "In " + ind.labels[lastI] + ": " + g.name + " " + withUnit(own[lastI], ind.format) +
-          ", Nederland " + withUnit(nl[lastI], ind.format) + "." : g.name + " heeft geen cijfers voor deze indicator.") +
-        (bounds.some(function (b) { return b; }) ? " Foutbalken bij " + g.name + ": 95%-interval." : "");
-      // an interval is at least as wide as CBS's rounding: one decimal more than the figure shows it
-      var interval = { decimals: ind.format.decimals + 1, suffix: "" };
-      fillTable(document.getElementById("profiel-tabel"),
-        ["periode"].concat(regions.map(function (r) { return r[1]; }), [g.name + ": 95%-interval", "bron"]),
-        ind.labels.map(function (l, i) {
-          return [l].concat(regions.map(function (r, k) {
-            var v = ind.values[r[0]], text = cellText(v ? v[i] : null, ind.format);
-            return k === 0 && flagged.indexOf(i) >= 0 ? text + " (boven 100% gepubliceerd)" : text;
-          }), [bounds[i] ? fmt(bounds[i][0], interval) + " tot " + fmt(bounds[i][1], interval) : "–",
-               ind.periodSources[i] || "–"]);
-        }), ind.id);
-      var layout = {
-        font: FONT, separators: ",.", paper_bgcolor: "#fff", plot_bgcolor: "#fff", height: 460,
-        margin: { l: 60, r: 20, t: 20, b: 80 }, legend: { orientation: "h", y: -0.2 },
-        xaxis: { gridcolor: "#d9d9d9", linecolor: "#595959" },
-        yaxis: { gridcolor: "#d9d9d9", linecolor: "#595959", rangemode: "tozero", exponentformat: "none",
-                 separatethousands: true,
-                 title: { text: ind.unit === "%" ? "procent" : ind.unit } }
+        return f.promise;
       };
-      return plotted(Plotly.react(profDiv, traces, layout, CONFIG));
-    };
-    gSel.addEventListener("change", drawProfile);
-    iSel.addEventListener("change", drawProfile);
-    gSel.value = prof.gemeenten[prof["default"]].code;
-    pending.push(drawProfile());
-  }
+      // plotly.js fetches its world base map (cdn.plot.ly) for every geo subplot, even with the base layers
+      // switched off. The map draws only the gemeente boundaries, so give it an empty base map instead.
+      window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+      window.PlotlyGeoAssets.topojson.world_110m = { type: "Topology", objects: {}, arcs: [] };
+      var indSel = document.getElementById("kaart-indicator"), perSel = document.getElementById("kaart-periode");
+      var fillPeriods = function (selectedKey) {
+        perSel.textContent = "";
+        mapData.series.forEach(function (s) {
+          if (s.indicator !== indSel.value) return;
+          var o = document.createElement("option");
+          o.value = s.key; o.textContent = s.periodLabel + (s.key.indexOf("-h") > 0 ? " (geharmoniseerd)" : "");
+          if (s.key === selectedKey) o.selected = true;
+          perSel.appendChild(o);
+        });
+        if (!selectedKey && perSel.options.length) perSel.selectedIndex = perSel.options.length - 1;
+      };
+      var draw = function (s, geo, year) {
+        var ind = mapData.indicators[s.indicator], f = ind.format;
+        var own = year.series[s.key], region = year.regions[own.region];
+        var codes = region.codes, names = region.names, values = own.values;
+        var title = ind.indicatorTitle + ", " + s.periodLabel;
+        document.getElementById("kaart-titel").textContent = "Kaart: " + title;
+        document.getElementById("kaart-grenzen").textContent = s.boundaryNote;
+        document.getElementById("kaart-csv").setAttribute("href", s.csv);
+        var has = function (c, i) { return values[i] !== null; };
+        var known = values.filter(function (v) { return v !== null; });
+        var minV = Math.min.apply(null, known), maxV = Math.max.apply(null, known);
+        var lo = values.indexOf(minV), hi = values.indexOf(maxV);
+        document.getElementById("kaart-alt").textContent = "Kaart van " + values.length + " gemeenten (" + s.boundaryNote +
+          "). " + known.length + " met een cijfer, van " + withUnit(minV, f) + " (" + names[lo] + ") tot " +
+          withUnit(maxV, f) + " (" + names[hi] + "). De tabel ernaast geeft alle waarden.";
+        var flagged = function (i) { return s.above100.indexOf(codes[i]) >= 0; };
+        showSource("kaart", s.indicator, s.source, ind.caveat, s.above100.length ? mapData.aboveNote : "");
+        fillTable(document.getElementById("kaart-tabel"), null, names.map(function (n, i) {
+          return [n, codes[i], cellText(values[i], f) + (flagged(i) ? " (boven 100% gepubliceerd)" : ""), s.source];
+        }), s.indicator);
+        var missing = codes.filter(function (c, i) { return values[i] === null; });
+        var traces = [{
+          type: "choropleth", geojson: geo, featureidkey: "properties.statcode",
+          locations: codes.filter(has), z: known, text: names.filter(has).map(esc),
+          customdata: known.map(function (v) { return withUnit(v, f); }),
+          colorscale: [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]],
+          marker: { line: { color: "#4a4a4a", width: 0.3 } },
+          colorbar: { title: { text: ind.unit === "%" ? "%" : ind.unit }, separatethousands: true, exponentformat: "none" },
+          hovertemplate: "%{text}: %{customdata}<extra></extra>", name: "gemeenten"
+        }];
+        if (missing.length) {
+          traces.push({
+            type: "choropleth", geojson: geo, featureidkey: "properties.statcode",
+            locations: missing, z: missing.map(function () { return 0; }), showscale: false,
+            colorscale: [[0, "#bdbdbd"], [1, "#bdbdbd"]], marker: { line: { color: "#4a4a4a", width: 0.3 } },
+            text: names.filter(function (n, i) { return values[i] === null; }).map(esc),
+            hovertemplate: "%{text}: geen cijfer<extra></extra>", name: "geen cijfer"
+          });
+        }
+        var layout = {
+          font: FONT, margin: { l: 0, r: 0, t: 10, b: 0 }, separators: ",.", paper_bgcolor: "#fff",
+          geo: { fitbounds: "locations", visible: false, projection: { type: "mercator" } }, height: 560
+        };
+        return plotted(Plotly.react(mapDiv, traces, layout, CONFIG));
+      };
+      var drawMap = function () {
+        var s = mapData.series.filter(function (x) { return x.key === perSel.value; })[0];
+        if (!s) return Promise.resolve();
+        return Promise.all([loadMapFile("grenzen-" + s.geoYear), loadMapFile(s.data)]).then(function (files) {
+          if (perSel.value !== s.key) return null;  // another period was chosen meanwhile: that one draws
+          return draw(s, files[0], files[1]);
+        }, function (err) {
+          document.getElementById("kaart-alt").textContent = "De kaartgegevens van deze periode konden niet worden " +
+            "geladen. De cijfers staan in het CSV-bestand.";
+          document.getElementById("kaart-csv").setAttribute("href", s.csv);
+          throw err;
+        });
+      };
+      indSel.addEventListener("change", function () { fillPeriods(null); drawMap(); });
+      perSel.addEventListener("change", drawMap);
+      var def = mapData.series[mapData["default"]];
+      indSel.value = def.indicator;
+      fillPeriods(def.key);
+      pending.push(drawMap());
+    }
 
-  Promise.all(pending).then(function () { window.kbReady = true; document.body.setAttribute("data-charts-ready", "1"); },
-    function (err) { console.error(err); });
+    Promise.all(pending).then(function () { window.kbReady = true; document.body.setAttribute("data-charts-ready", "1"); },
+      function (err) { console.error(err); });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();

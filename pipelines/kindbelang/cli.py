@@ -77,6 +77,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         cbs_config["prefetched"] = True
 
     instance = dg.DagsterInstance.get()
+    clean_up_after_killed_runs(instance)
     graph = defs.resolve_asset_graph()
     if args.full:
         plan = versions.full_plan(graph)
@@ -85,7 +86,11 @@ def run_monitor(args: argparse.Namespace) -> int:
         changed = versions.observe(defs, instance, cbs_config)
         if changed:
             print(f"Gewijzigde CBS-tabellen: {', '.join(k.path[-1] for k in changed)}", flush=True)
-        plan = versions.plan(graph, instance, check_versions(), check_reads())
+        from kindbelang import release
+
+        waiting = {dg.AssetKey(["site"]): "een publicatie wacht nog op haar site"} if release.pending(
+            settings.out_dir()) else {}
+        plan = versions.plan(graph, instance, check_versions(), check_reads(), waiting)
     if plan.empty:
         print("Niets veranderd sinds de vorige geslaagde run: er is niets opnieuw gemaakt en de publicatie is bij. "
               "(`kindbelang run --full` maakt toch alles opnieuw.)")
@@ -99,7 +104,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     job = job.with_logger_defs({"progress": progress_logger()})
     steps = len(job.graph.node_dict)
     run_config = {"resources": {"cbs": {"config": cbs_config}}, "loggers": {"progress": {"config": {"steps": steps}}}}
-    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False, tags=CLI_TAG)
 
     # One line per failed expectation (table, expectation, rows, examples); warnings too, on success.
     for line in failure_lines(result):
@@ -117,6 +122,24 @@ def run_monitor(args: argparse.Namespace) -> int:
           "uitgevoerd.")
     print_summary()
     return 0
+
+
+CLI_TAG = {"kindbelang/launched_by": "cli"}
+
+
+def clean_up_after_killed_runs(instance) -> None:
+    """With the run lock held, a CLI run still marked as started was killed: mark it failed in the Dagster
+    history, and remove the half-written files such runs leave (kindbelang.release.clean)."""
+    import dagster as dg
+
+    from kindbelang import release
+
+    for stale in instance.get_runs(filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING], tags=CLI_TAG)):
+        instance.report_run_failed(stale, "Afgebroken: het proces stopte voordat de run klaar was "
+                                          "(vastgesteld bij de volgende kindbelang run).")
+        print(f"Eerdere run {stale.run_id[:8]} was afgebroken; in de geschiedenis nu als mislukt gemarkeerd.")
+    release.clean(settings.out_dir())
 
 
 def describe(plan, limit: int = 6) -> str:
@@ -255,21 +278,28 @@ def print_summary() -> None:
 def sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from kindbelang.sql_shell import RefusedStatement, connect_read_only, interactive, render, run_query
+    from kindbelang.sql_shell import (QueryInterrupted, RefusedStatement, connect_read_only, cut_message,
+                                      interactive, render, run_query)
 
     try:
-        con = connect_read_only(settings.paths().published / "kindbelang.duckdb")
+        con = connect_read_only(settings.paths().published / "kindbelang.duckdb", memory=args.memory)
     except FileNotFoundError as missing:
         print(f"FOUT: {missing}", file=sys.stderr)
         return 1
     with con:
         if args.query is None:
-            return interactive(con, args.format)
+            return interactive(con, args.format, args.limit)
         try:
-            print(render(*run_query(con, args.query), args.format))
+            result = run_query(con, args.query, args.limit)
+        except QueryInterrupted as stopped:
+            print(stopped, file=sys.stderr)
+            return 130
         except (RefusedStatement, duckdb.Error) as error:
             print(f"FOUT: {error}", file=sys.stderr)
             return 1
+        print(render(result, args.format))
+        if cut_message(result, args.limit):
+            print(cut_message(result, args.limit), file=sys.stderr)
     return 0
 
 
@@ -289,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser = commands.add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
     sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql_parser.add_argument("--limit", type=int, default=1000, metavar="N",
+                            help="hoogstens N rijen tonen (standaard 1000; 0 = alles)")
+    sql_parser.add_argument("--memory", default="2GB", metavar="GROOTTE",
+                            help="geheugenlimiet van DuckDB voor deze query (standaard 2GB)")
     sql_parser.set_defaults(handler=sql)
     fetch_parser = commands.add_parser(
         "fetch", help="CBS-tabellen live ophalen naar <out>/raw (één JSON-regel per tabel)")

@@ -20,7 +20,8 @@ them in GX's result shape (observed_value: rows returned; details.unexpected_row
 
 One GX context per run (the `gx` resource, set up in the background while the first assets load); results go to
 Dagster's check metadata (dagster/row_count, failures, an expectations table), to <out>/quality/<run_id>/ (JSON
-per check, index.html) and to <out>/quality/latest/, which keeps the latest result of every check.
+per check, index.html) and, once the run's release is published, to <out>/quality/latest/, which keeps the
+latest result of every check behind what is published (refresh_latest).
 """
 
 
@@ -353,7 +354,6 @@ def write_report(report: dict, quality_dir: Path, run_id: str) -> Path:
     path = run_dir / f"{report['table']}__{report['suite']}.json"
     path.write_text(json.dumps({**report, "run_id": run_id}, ensure_ascii=False, indent=1), encoding="utf-8")
     (run_dir / "index.html").write_text(render_html(_reports(run_dir), f"run {run_id}"), encoding="utf-8")
-    _refresh_latest(run_dir, quality_dir / "latest", path)
     return path
 
 
@@ -361,16 +361,23 @@ def _reports(directory: Path) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*__*.json"))]
 
 
-def _refresh_latest(run_dir: Path, latest: Path, report: Path) -> None:
-    """latest/ holds the latest result of every check: a run that reran only some checks replaces only those.
-    A fresh copy is swapped into place so a reader never sees a half-updated latest/."""
+def reports_after(quality_dir: Path, run_id: str) -> list[Path]:
+    """The latest result of every check once ``run_id``'s results are taken in: what latest/ holds when that
+    run's release is published (a run that reran only some checks replaces only those)."""
+    merged = {p.name: p for p in (quality_dir / "latest").glob("*__*.json")}
+    merged.update({p.name: p for p in (quality_dir / run_id).glob("*__*.json")})
+    return [merged[name] for name in sorted(merged)]
+
+
+def refresh_latest(quality_dir: Path, run_id: str) -> None:
+    """latest/ describes what is published: the site asset calls this right after the switch (a failed run's
+    results stay in quality/<run_id>/ only). A fresh copy is swapped into place."""
+    latest = quality_dir / "latest"
     staging = latest.with_name(f".latest.{uuid.uuid4().hex}.tmp")
-    if latest.exists():
-        shutil.copytree(latest, staging)
-    else:
-        staging.mkdir(parents=True)
-    shutil.copy2(report, staging / report.name)
-    (staging / "RUN_ID").write_text(run_dir.name + "\n", encoding="utf-8")
+    staging.mkdir(parents=True)
+    for report in reports_after(quality_dir, run_id):
+        shutil.copy2(report, staging / report.name)
+    (staging / "RUN_ID").write_text(run_id + "\n", encoding="utf-8")
     (staging / "index.html").write_text(render_html(_reports(staging), "laatste resultaat per controle"),
                                         encoding="utf-8")
     retired = latest.with_name(f".latest.{uuid.uuid4().hex}.old")

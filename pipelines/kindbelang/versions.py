@@ -271,9 +271,11 @@ def full_plan(graph) -> Plan:
 
 
 def plan(graph, instance: dg.DagsterInstance, suite_versions: dict[dg.AssetCheckKey, str],
-         check_reads: dict[dg.AssetCheckKey, set[dg.AssetKey]]) -> Plan:
+         check_reads: dict[dg.AssetCheckKey, set[dg.AssetKey]], unfinished: dict[dg.AssetKey, str] | None = None
+         ) -> Plan:
     """See the module docstring. ``suite_versions``: the current version of each GX check's suite;
-    ``check_reads``: the assets each check reads besides its own."""
+    ``check_reads``: the assets each check reads besides its own; ``unfinished``: assets to redo for a reason
+    Dagster cannot see (a release whose site a killed run did not finish: same data version, yet unpublished)."""
     from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 
     keys = materialisable(graph)
@@ -301,6 +303,7 @@ def plan(graph, instance: dg.DagsterInstance, suite_versions: dict[dg.AssetCheck
         if reason:
             reasons[check.asset_key] = f"controle {check.name}: {reason}"
 
+    reasons.update(unfinished or {})
     assets = downstream(graph, set(reasons))
     while True:  # a check reruns when an asset it reads is redone, and takes its asset along
         readers = {c.asset_key for c, reads in check_reads.items() if reads & assets and c.asset_key not in assets}

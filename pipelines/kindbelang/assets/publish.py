@@ -1,19 +1,19 @@
 """The publication: a read-only copy of the warehouse plus Parquet exports of every mart.
 
-Readers and dashboards use <out>/published/, never the working warehouse a run is writing. Everything is
-written beside its target and renamed into place, so a reader sees the previous release or the new one,
-never half of one; a run that fails or stops at a blocking check leaves the previous release untouched.
+Readers and dashboards use <out>/published/, never the working warehouse a run is writing. The copy is written
+into a new release (kindbelang/release.py) that readers see only once the site built from it is complete, so a
+reader sees the previous release or the new one, never half of one; a run that fails or stops at a blocking
+check leaves the previous release untouched.
 """
 
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from kindbelang import release
 from kindbelang.assets.association import association
 from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
@@ -56,43 +56,25 @@ def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def publish(warehouse_path: Path, target_dir: Path) -> dict:
-    target_dir.mkdir(parents=True, exist_ok=True)
-    for stale in target_dir.glob(".*.tmp"):  # left by a run that was killed mid-way
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-    token = uuid.uuid4().hex
-    tmp_db = target_dir / f".{PUBLISHED_DB}.{token}.tmp"
-    tmp_parquet = target_dir / f".parquet.{token}.tmp"
-    tmp_parquet.mkdir()
-    try:
-        with duckdb.connect(str(warehouse_path)) as con:
-            source = con.execute("SELECT current_database()").fetchone()[0]
-            con.execute(f"ATTACH '{tmp_db}' AS publication")
-            # COPY FROM DATABASE takes schemas, tables, comments and macros, compactly, in one transaction.
-            con.execute(f'COPY FROM DATABASE "{source}" TO publication')
-            con.execute("DETACH publication")
-        rows = {}
-        with duckdb.connect(str(tmp_db), read_only=True) as pub:
-            for schema, name in MART_KEYS:
-                pub.execute(f"COPY {schema}.{name} TO '{tmp_parquet / f'{name}.parquet'}' "
-                            "(FORMAT parquet, COMPRESSION zstd)")
-                rows[name] = pub.execute(f"SELECT count(*) FROM {schema}.{name}").fetchall()[0][0]
-            (tmp_parquet / DICTIONARY).write_text(data_dictionary(pub), encoding="utf-8")
-        with open(tmp_db, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp_db, target_dir / PUBLISHED_DB)
-        _swap_dir(tmp_parquet, target_dir / "parquet")
-    finally:
-        tmp_db.unlink(missing_ok=True)
-        shutil.rmtree(tmp_parquet, ignore_errors=True)
+    """Copy the warehouse into ``target_dir`` (a fresh directory) and export every mart to Parquet."""
+    database = target_dir / PUBLISHED_DB
+    (target_dir / "parquet").mkdir()
+    with duckdb.connect(str(warehouse_path)) as con:
+        source = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"ATTACH '{database}' AS publication")
+        # COPY FROM DATABASE takes schemas, tables, comments and macros, compactly, in one transaction.
+        con.execute(f'COPY FROM DATABASE "{source}" TO publication')
+        con.execute("DETACH publication")
+    rows = {}
+    with duckdb.connect(str(database), read_only=True) as pub:
+        for schema, name in MART_KEYS:
+            pub.execute(f"COPY {schema}.{name} TO '{target_dir / 'parquet' / f'{name}.parquet'}' "
+                        "(FORMAT parquet, COMPRESSION zstd)")
+            rows[name] = pub.execute(f"SELECT count(*) FROM {schema}.{name}").fetchall()[0][0]
+        (target_dir / "parquet" / DICTIONARY).write_text(data_dictionary(pub), encoding="utf-8")
+    with open(database, "rb") as f:
+        os.fsync(f.fileno())
     return rows
-
-
-def _swap_dir(staging: Path, target: Path) -> None:
-    retired = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    if target.exists():
-        os.replace(target, retired)
-    os.replace(staging, target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 @dg.asset(
@@ -101,14 +83,16 @@ def _swap_dir(staging: Path, target: Path) -> None:
     deps=[dg.AssetKey(list(k)) for k in MART_KEYS],
     kinds={"duckdb", "parquet"},
     description="Alleen-lezen kopie van het warehouse (published/kindbelang.duckdb) en Parquet-exports van "
-    "elke mart (published/parquet/), atomisch vervangen; alleen als alle blokkerende controles slaagden.",
+    "elke mart (published/parquet/), alleen als alle blokkerende controles slaagden; zichtbaar voor lezers samen "
+    "met de site die ervan gebouwd wordt (kindbelang/release.py).",
 )
 def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     failed = failed_blocking_checks(context)
     if failed:
         raise dg.Failure(f"niet gepubliceerd: blokkerende controles faalden: {', '.join(failed)}")
-    target = warehouse.paths.published
-    rows = publish(warehouse.path, target)
+    rows: dict = {}
+    target = release.write_half(release.new_release(warehouse.paths.out, context.run_id), "published",
+                                lambda directory: rows.update(publish(warehouse.path, directory)))
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(target / PUBLISHED_DB)),
         "parquet": dg.MetadataValue.path(str(target / "parquet")),

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import jinja2
 import plotly.graph_objects as go
-import plotly.offline
 import polars as pl
 
 from kindbelang import settings
 from kindbelang.dashboard.charts import ABOVE_100_COLUMN, PALETTE, Chart, Source, base_layout, figure_dict
 from kindbelang.dashboard.data import Data
+from kindbelang.dashboard.pages import gemeenteprofiel as gemeenteprofiel_page
+from kindbelang.dashboard.pages import overzicht as overzicht_page
+from kindbelang.dashboard.pages import themas as themas_page
 from kindbelang.dashboard.formatting import (
     ABOVE_100_NOTE, DIRECTION_LABELS, GAP_LIMITS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text,
     combined_source_label, display_cell, dutch_list, esc, figure_text, js_number_format, literal_wording, nl_number,
@@ -86,11 +88,13 @@ def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
 
 
 class SiteBuilder:
-    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None):
+    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None,
+                 quality: tuple[Path, str] | None = None):
         self.data = Data(con)
         self.site = site_dir
         self.geo_dir = geo_dir
         self.state_dir = state_dir or site_dir.parent / "site_state"
+        self.quality = quality  # (quality dir, run id) of the run this release comes from
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(DASHBOARDS_DIR)),
             autoescape=jinja2.select_autoescape(["html"]),
@@ -107,21 +111,16 @@ class SiteBuilder:
     # -- infrastructure
     def build(self) -> dict:
         start = time.perf_counter()
-        tmp = self.site.with_name(self.site.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        (tmp / "assets").mkdir(parents=True)
-        self.out = tmp
-        (tmp / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+        # site_dir is a fresh directory that kindbelang.release renames into place when the build is complete.
+        (self.site / "assets").mkdir(parents=True, exist_ok=True)
+        self.out = self.site
+        # plotly.js is the vendored partial bundle dashboards/static/plotly-kindbelang.min.js, copied below
         for static in (DASHBOARDS_DIR / "static").iterdir():
-            shutil.copyfile(static, tmp / "assets" / static.name)
+            shutil.copyfile(static, self.out / "assets" / static.name)
         self.release = self.release_comparison()
         for filename, _title in PAGES:
             builder = getattr(self, "page_" + filename.removesuffix(".html").replace("-", "_"))
             self.render(filename, builder())
-        if self.site.exists():
-            shutil.rmtree(self.site)
-        tmp.rename(self.site)
         self.commit_release_state()
         size = sum(p.stat().st_size for p in self.site.rglob("*") if p.is_file())
         return {"pages": len(self.pages_written), "csv_files": self.csv_count, "bytes": size,
@@ -261,20 +260,9 @@ class SiteBuilder:
         ptype = self.data.main_period_type(ind["indicator_id"])
         return sum(r["value"] is not None for r in self.data.series(ind["indicator_id"], region, ptype)) > 1
 
-    # -- 1. Overzicht
+    # -- 1. Overzicht (pages/overzicht.py)
     def page_index(self) -> dict:
-        published = self.data.published()
-        headlines = [self.headline(ind) for ind in published]
-        by_unit: dict[str, list[dict]] = {}
-        for ind in published:
-            if self.has_series(ind):
-                by_unit.setdefault(ind["unit"], []).append(ind)
-        charts = []
-        for n, (unit, inds) in enumerate(by_unit.items()):
-            label = {"%": "aandelen (%)", "aantal": "aantallen"}.get(unit, unit)
-            charts.append(self.trend_chart(f"overzicht-trend-{n + 1}", f"Nederland: ontwikkeling, {label}", inds))
-        return {"title": "Overzicht", "headlines": headlines, "charts": charts, "signals": self.monitor_signals(),
-                "gap_count": sum(1 for r in self.data.indicators.iter_rows(named=True) if r["status"] == "gap")}
+        return overzicht_page.context(self)
 
     def monitor_signals(self) -> dict | None:
         """Signals from marts.monitor: Nederland, and per indicator the number of gemeenten with a signal."""
@@ -312,34 +300,13 @@ class SiteBuilder:
                 "nl_signals": sum(1 for r in nl if r[9]), "count_rows": count_rows, "count_sources": count_sources,
                 "count_csv": csv_href, "caveats": [f"{t}: {c}" for t, c in sorted(caveats.items())]}
 
-    # -- 2. Per thema
+    # -- 2. Per thema (pages/themas.py)
     def page_themas(self) -> dict:
-        themes: dict[str, dict] = {}
-        for ind in self.data.indicators.iter_rows(named=True):
-            theme = themes.setdefault(ind["theme"], {"name": ind["theme"], "charts": [], "cards": [], "gaps": [],
-                                                     "proxies": []})
-            if ind["status"] == "gap":
-                theme["gaps"].append({**ind, "gap_group": GAP_LIMITS[ind["gap_limit"]][0]})
-                continue
-            if ind["status"] == "proxy":
-                theme["proxies"].append(ind)
-            chart = self.theme_chart(ind)
-            if chart:
-                theme["charts"].append(chart)
-            else:
-                theme["cards"].append(self.headline(ind))
-        return {"title": "Per thema", "themes": list(themes.values()),
-                "extra_tables": [self.extra_table(t) for t in self.data.extra_marts()],
-                "domains": self.ouderdomein_linkage(), "association_text": ASSOCIATION_TEXT,
-                "domain_variance": self.domain_variance_chart()}
+        return themas_page.context(self)
 
     def theme_chart(self, ind: dict) -> Chart | None:
-        """The provinces side by side; for an indicator with only national figures its series; a single figure
-        gets no chart (it is shown as a card)."""
-        chart = self.province_chart(ind)
-        if chart is None and self.has_series(ind):
-            chart = self.trend_chart(f"thema-{ind['indicator_id']}", f"{ind['title']}: ontwikkeling", [ind])
-        return chart
+        charts = themas_page.theme_charts(self, ind)
+        return charts[0] if charts else None
 
     def extra_table(self, table: str) -> dict:
         """A mart beside the key figures: its first 100 rows on the page and a CSV, each row with its source."""
@@ -749,56 +716,13 @@ class SiteBuilder:
         return (rows[0][0] or "") if rows else ""
 
     def region_bars(self, ind: dict, level: str) -> dict | None:
-        """The latest period of an indicator at one region level, lowest value first, with Nederland: in the
-        boundaries of the time, else (where a level exists only there) in the harmonised boundaries."""
-        ptype = self.data.main_period_type(ind["indicator_id"])
-        values = self.data.values.filter((pl.col("indicator_id") == ind["indicator_id"])
-                                         & (pl.col("period_type") == ptype) & pl.col("value").is_not_null())
-        for own in (True, False):
-            view = values.filter(pl.col("boundary_year").is_null() if own else pl.col("boundary_year").is_not_null())
-            if not own and view.height:
-                view = view.filter(pl.col("boundary_year") == view["boundary_year"].max())
-            regions = view.filter(pl.col("region_level") == level)
-            if regions.height:
-                latest = regions["period"].max()
-                return {"period": latest, "boundary_year": None if own else view["boundary_year"][0],
-                        "rows": list(regions.filter(pl.col("period") == latest).sort("value").iter_rows(named=True)),
-                        "nl": list(view.filter((pl.col("region_code") == "NL01") & (pl.col("period") == latest))
-                                   .iter_rows(named=True))}
-        return None
+        return themas_page.region_bars(self, ind, level)
 
     def region_chart(self, ind: dict, level: str, id: str, left_margin: int) -> Chart | None:
-        """The regions of one level side by side in the latest period, with Nederland as a dashed line."""
-        bars = self.region_bars(ind, level)
-        if bars is None:
-            return None
-        unit, rows, nl = ind["unit"], bars["rows"], bars["nl"]
-        when = period_label(bars["period"]) + (f", geharmoniseerd naar de gemeentelijke indeling van "
-                                               f"{bars['boundary_year']}" if bars["boundary_year"] else "")
-        names = [self.data.region_names.get(r["region_code"], r["region_code"]) for r in rows]
-        values = [r["value"] for r in rows]
-        fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
-                               customdata=hover_texts(rows, unit), hovertemplate="%{y}: %{customdata}<extra></extra>",
-                               name=level))
-        fig.update_layout(base_layout(f"{ind['title']} per {level}, {when}", showlegend=False,
-                                      height=max(440, 16 * len(names) + 100),
-                                      margin={"l": left_margin, "r": 20, "t": 50, "b": 50},
-                                      xaxis={"title": {"text": unit_title(unit)}, "rangemode": "tozero"},
-                                      yaxis={"tickfont": {"size": 11}, "automargin": True}))
-        if nl:
-            fig.add_vline(x=nl[0]["value"], line={"color": "#b3261e", "width": 2, "dash": "dash"},
-                          annotation_text="Nederland", annotation_position="top",
-                          annotation_font_color="#b3261e")
-        table = self.indicator_table(level, list(zip(names, rows)) + [("Nederland", r) for r in nl])
-        summary = (f"Staafdiagram: {ind['title']} in {len(names)} regio's ({level}) in {when}, van "
-                   f"{names[0]} ({with_unit(values[0], unit)}) tot {names[-1]} ({with_unit(values[-1], unit)})"
-                   + (f"; Nederland: {with_unit(nl[0]['value'], unit)}." if nl else "."))
-        return self.chart(id, f"{ind['title']} per {level}", summary, table["header"], table["rows"],
-                          figure_dict(fig), table["sources"], table["caveats"], units=table["units"],
-                          note="Rode stippellijn: Nederland." if nl else "")
+        return themas_page.region_chart(self, ind, level, id, left_margin)
 
     def province_chart(self, ind: dict) -> Chart | None:
-        return self.region_chart(ind, "provincie", f"thema-{ind['indicator_id']}", left_margin=140)
+        return themas_page.province_chart(self, ind)
 
     # -- 3. Kaart en regio's
     def boundary_files(self) -> dict[int, dict]:
@@ -842,16 +766,34 @@ class SiteBuilder:
             f = files[year]
             geo_used[f["year_of_file"]] = f["file"]
             series.append(self.map_series(published[ind_id], period, year, harmonised_year, group, f))
-        geo_scripts = []
+        # The page loads the boundaries and values of the chosen year only, as assets/kaart/<name>.js calling
+        # window.kbKaart(name, data): a script tag works from file://, fetch() does not.
+        (self.out / "assets" / "kaart").mkdir(parents=True, exist_ok=True)
+
+        def map_script(name: str, data: dict) -> None:
+            (self.out / "assets" / "kaart" / f"{name}.js").write_text(
+                f"window.kbKaart({json.dumps(name)},{json.dumps(data, separators=(',', ':'))});\n",
+                encoding="utf-8")
+
         for file_year, filename in sorted(geo_used.items()):
             geo = json.loads((self.geo_dir / filename).read_text(encoding="utf-8"))
             for feature in geo["features"]:  # keep only what the map needs
                 feature["properties"] = {"statcode": feature["properties"]["statcode"]}
-            rel = f"assets/grenzen-{file_year}.js"
-            (self.out / rel).write_text(
-                "window.KB_GEO = window.KB_GEO || {};\nwindow.KB_GEO[" + str(file_year) + "] = "
-                + json.dumps(geo, separators=(",", ":")) + ";\n", encoding="utf-8")
-            geo_scripts.append(rel)
+            map_script(f"grenzen-{file_year}", geo)
+        indicator_fields = ("indicatorTitle", "unit", "format", "caveat")
+        indicators, year_files = {}, {}
+        for s in series:
+            indicators.setdefault(s["indicator"], {k: s[k] for k in indicator_fields})  # once, not per period
+            for k in indicator_fields:
+                del s[k]
+            s["data"] = f"waarden-{s['period'][:4]}"
+            data = year_files.setdefault(s["data"], {"regions": [], "series": {}})
+            region = {"codes": s.pop("codes"), "names": s.pop("names")}
+            if region not in data["regions"]:  # a year's series share the gemeenten of their boundaries
+                data["regions"].append(region)
+            data["series"][s["key"]] = {"region": data["regions"].index(region), "values": s.pop("values")}
+        for name, data in year_files.items():
+            map_script(name, data)
         data_years = sorted({int(y) for y in gm["year"].unique() if y is not None})
         missing_years = [y for y in data_years if y not in files]
         default = next((i for i, s in enumerate(series) if s["indicator"] == "jeugdzorg_pct"), 0)
@@ -861,8 +803,9 @@ class SiteBuilder:
         funnel = self.funnel_chart()
         region_charts = [c for c in (self.jeugdregio_chart(ind) for ind in list(published.values())[:1]) if c]
         return {"title": "Kaart en regio's", "map_series": series, "map_default": default,
-                "map_json": script_json({"series": series, "default": default, "aboveNote": ABOVE_100_NOTE}),
-                "geo_scripts": geo_scripts, "missing_years": missing_years, "harmonised": not harmonised.is_empty(),
+                "map_json": script_json({"series": series, "indicators": indicators, "default": default,
+                                         "aboveNote": ABOVE_100_NOTE}),
+                "missing_years": missing_years, "harmonised": not harmonised.is_empty(),
                 "funnel": funnel, "region_charts": region_charts,
                 "indicator_options": [(i, published[i]["title"]) for i in dict.fromkeys(s["indicator"] for s in series)]}
 
@@ -901,7 +844,7 @@ class SiteBuilder:
         }
 
     def jeugdregio_chart(self, ind: dict) -> Chart | None:
-        return self.region_chart(ind, "jeugdregio", f"regio-{ind['indicator_id']}", left_margin=230)
+        return themas_page.jeugdregio_chart(self, ind)
 
     def funnel_chart(self) -> dict:
         """Funnel plot of marts.youth_care_expected with the mart's own control limits (binomial plus the
@@ -950,100 +893,9 @@ class SiteBuilder:
                            caveat_notes=self.input_caveats(caveats, sources))
         return {"chart": chart, "table": "youth_care_expected"}
 
-    # -- 4. Gemeenteprofiel
+    # -- 4. Gemeenteprofiel (pages/gemeenteprofiel.py)
     def page_gemeenteprofiel(self) -> dict:
-        values = self.data.values.filter(pl.col("boundary_year").is_null())
-        # national-only figures (publications, 60060NED) are on the Overzicht and Per thema, not in a profile
-        local = set(values.filter((pl.col("region_level") == "gemeente")
-                                  & pl.col("value").is_not_null())["indicator_id"])
-        published = [ind for ind in self.data.published() if ind["indicator_id"] in local]
-        latest_membership = (self.data.memberships.sort("boundary_year")
-                             .group_by("gemeente_code").last())
-        size_of = {}
-        for r in self.data.memberships.iter_rows(named=True):
-            inh = r["inhabitants"] or 0
-            size_of[(r["boundary_year"], r["gemeente_code"])] = next(
-                i for i, (lo, hi, _n) in enumerate(SIZE_CLASSES) if lo <= inh < hi)
-        indicators = [self.profile_indicator(ind, values, size_of) for ind in published]
-        gemeenten = []
-        for r in latest_membership.sort("gemeente_name").iter_rows(named=True):
-            code = r["gemeente_code"]
-            if not any(code in ind["values"] for ind in indicators):
-                continue
-            last_year = r["boundary_year"]
-            size = size_of[(last_year, code)]
-            gemeenten.append({
-                "code": code, "name": r["gemeente_name"],
-                "label": r["gemeente_name"] + ("" if last_year == self.data.memberships["boundary_year"].max()
-                                               else f" (tot {last_year + 1})"),
-                "jeugdregio": [r["jeugdregio_code"], r["jeugdregio_name"]],
-                "provincie": [r["provincie_code"], r["provincie_name"]],
-                "size": [f"SIZE{size}", f"gemeenten met {SIZE_CLASSES[size][2]} (mediaan)"],
-                "csv": f"data/gemeenteprofiel/{code}.csv",
-            })
-        for g in gemeenten:
-            self.profile_csv(g, indicators)
-        default = next((i for i, g in enumerate(gemeenten) if g["code"] == "GM0363"), 0)
-        return {"title": "Gemeenteprofiel", "gemeenten": gemeenten, "profile_indicators": indicators,
-                "profile_json": script_json({"gemeenten": gemeenten, "indicators": indicators, "default": default,
-                                             "aboveNote": ABOVE_100_NOTE}),
-                "default": default}
-
-    def profile_indicator(self, ind: dict, values: pl.DataFrame, size_of: dict) -> dict:
-        """One indicator for the gemeenteprofiel: per region its values by period, the gemeenten's 95% intervals,
-        the medians per size class, the source of each period and the figures CBS published above 100%."""
-        ptype = self.data.main_period_type(ind["indicator_id"])
-        v = values.filter((pl.col("indicator_id") == ind["indicator_id"]) & (pl.col("period_type") == ptype))
-        periods = sorted(v["period"].unique().to_list())
-        pos = {p: i for i, p in enumerate(periods)}
-        by_region: dict[str, list] = {}
-        bounds: dict[str, list] = {}   # 95% interval of a gemeente's rate: [low, high] per period
-        above: dict[str, list[int]] = {}  # per gemeente the periods (positions) CBS published above 100%
-        period_sources: list[str | None] = [None] * len(periods)
-        class_values: dict[int, list[list[float]]] = {i: [[] for _ in periods] for i in range(len(SIZE_CLASSES))}
-        for r in v.iter_rows(named=True):
-            code, i = r["region_code"], pos[r["period"]]
-            by_region.setdefault(code, [None] * len(periods))[i] = r["value"]
-            period_sources[i] = period_sources[i] or r["source_label"]
-            if r["region_level"] != "gemeente":
-                continue
-            if r["value_low"] is not None:
-                bounds.setdefault(code, [None] * len(periods))[i] = [round(r["value_low"], 3),
-                                                                     round(r["value_high"], 3)]
-            if r["published_above_100"]:
-                above.setdefault(code, []).append(i)
-            if r["value"] is not None and (r["year"], code) in size_of:
-                class_values[size_of[(r["year"], code)]][i].append(r["value"])
-        for i, lists in class_values.items():
-            by_region[f"SIZE{i}"] = [round(statistics.median(x), 2) if x else None for x in lists]
-        labels = [s for s in dict.fromkeys(period_sources) if s]
-        return {"id": ind["indicator_id"], "title": ind["title"], "unit": ind["unit"],
-                "format": js_number_format(ind["unit"]), "periods": periods,
-                "labels": [period_label(p) for p in periods], "values": by_region, "bounds": bounds,
-                "above100": above, "periodSources": [s or "" for s in period_sources],
-                "source": labels[0] if len(labels) == 1 else combined_source_label(labels) if labels else "",
-                "caveat": ind["caveat"] or ""}
-
-    def profile_csv(self, g: dict, indicators: list[dict]) -> None:
-        """All indicators of one gemeente beside its jeugdregio, provincie, size class and Nederland."""
-        regions = [(g["code"], g["name"]), tuple(g["jeugdregio"]), tuple(g["provincie"]), tuple(g["size"]),
-                   ("NL01", "Nederland")]
-        rows, sources, caveats = [], [], []
-        for ind in indicators:
-            own_bounds = ind["bounds"].get(g["code"], [None] * len(ind["periods"]))
-            flagged = ind["above100"].get(g["code"], [])
-            for i, label in enumerate(ind["labels"]):
-                rows.append([ind["title"], ind["unit"], label] +
-                            [ind["values"].get(code, [None] * len(ind["periods"]))[i] for code, _n in regions] +
-                            (own_bounds[i] or [None, None]) + [i in flagged])
-                sources.append(Source(ind["periodSources"][i], "indicators", (ind["id"],))
-                               if ind["periodSources"][i] else None)
-                caveats.append(ind["caveat"] or None)
-        header = (["indicator", "eenheid", "periode"]
-                  + [f"{n} ({c})" if not c.startswith("SIZE") else n for c, n in regions]
-                  + [f"{g['name']}: 95%-interval ondergrens", f"{g['name']}: 95%-interval bovengrens",
-                     ABOVE_100_COLUMN])
-        self.sourced_csv(g["csv"], header, rows, sources, caveats)
+        return gemeenteprofiel_page.context(self)
 
     # -- 5. Blinde vlekken
     def page_blinde_vlekken(self) -> dict:
@@ -1218,10 +1070,11 @@ class SiteBuilder:
                 quality.append({"name": f"{schema}.{table}", "columns": frame.columns,
                                 "rows": [[display_cell(c) for c in row] for row in frame.rows()]})
         gate_reports, gate_run = [], None
-        latest = self.site.parent / "quality" / "latest"  # written by kindbelang.quality, if it ran
-        if latest.is_dir():
-            gate_run = (latest / "RUN_ID").read_text(encoding="utf-8").strip() if (latest / "RUN_ID").exists() else None
-            for path in sorted(latest.glob("*__*.json")):
+        if self.quality is not None:  # the check results behind this release, as quality/latest will hold them
+            from kindbelang.quality import reports_after
+
+            gate_run = self.quality[1]
+            for path in reports_after(*self.quality):
                 try:
                     r = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
@@ -1230,10 +1083,10 @@ class SiteBuilder:
                     r.get("table"), r.get("suite"), r.get("rows"), len(r.get("expectations", [])),
                     "geslaagd" if r.get("success") else "niet geslaagd", r.get("critical_failed"),
                     r.get("warnings_failed"))])
-        report = self.site.parent / "quality" / "latest" / "index.html"
         return {"title": "Verantwoording", "items": items, "quality": quality, "uses_plotly": False,
                 "gate_reports": gate_reports, "gate_run": gate_run, "dictionary": self.data_dictionary(),
-                "quality_report": "../quality/latest/index.html" if report.exists() else None}
+                # <out>/site and <out>/quality are siblings once this release is published
+                "quality_report": "../quality/latest/index.html" if self.quality is not None else None}
 
     def data_dictionary(self) -> list[dict]:
         """Every marts table and column with its comment (duckdb_tables()/duckdb_columns())."""
@@ -1255,5 +1108,6 @@ class SiteBuilder:
 
 
 
-def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR) -> dict:
-    return SiteBuilder(con, site_dir, geo_dir).build()
+def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None,
+               quality: tuple[Path, str] | None = None) -> dict:
+    return SiteBuilder(con, site_dir, geo_dir, state_dir, quality).build()

@@ -127,5 +127,17 @@ def base_layout(title: str, **extra) -> dict:
     return layout
 
 
+SUBPLOT_TEMPLATES = ("polar", "ternary", "scene", "geo")
+
+
 def figure_dict(fig: go.Figure) -> dict:
-    return json.loads(pio.to_json(fig, validate=True, remove_uids=True))
+    """The figure as plotly.js draws it. Its template keeps only what applies to this figure's trace types and
+    subplots: the full template repeats defaults for every trace type in every figure of the page."""
+    figure = json.loads(pio.to_json(fig, validate=True, remove_uids=True))
+    template = figure.get("layout", {}).get("template")
+    if template:
+        used = {trace.get("type", "scatter") for trace in figure.get("data", [])}
+        template["data"] = {k: v for k, v in template.get("data", {}).items() if k in used}
+        template["layout"] = {k: v for k, v in template.get("layout", {}).items()
+                              if k not in SUBPLOT_TEMPLATES or k in figure["layout"]}
+    return figure

@@ -149,3 +149,194 @@ class Data:
                 by_org.setdefault(pub["organisation"], []).append(
                     publication_citation(pub["publication_title"], pub["publication_year"], pub["via"]))
         return sorted(by_org.items(), key=lambda item: (item[0] != "CBS", item[0]))
+
+
+# ------------------------------------------------------------------------------------ page queries
+# The per-gemeente and per-domain figures of the Gemeenteprofiel and the Overzicht. Each is one query on the
+# marts; ranks and medians are SQL window aggregates over the published values, never computed in Python.
+
+def _records(con, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, row)) for row in cur.fetchall()]
+
+
+def _main_types_sql(main_types: dict[str, str]) -> str:
+    """A VALUES list (indicator_id, period_type) of each indicator's main period type."""
+    rows = ", ".join(f"('{i}', '{t}')" for i, t in sorted(main_types.items()) if "'" not in i + t)
+    return f"SELECT * FROM (VALUES {rows}) AS t(indicator_id, period_type)"
+
+
+def _size_class_sql(column: str, lower_bounds: list[int]) -> str:
+    """CASE: the index of the size class (SIZE_CLASSES) an inhabitant count falls in."""
+    whens = " ".join(f"WHEN {column} >= {int(b)} THEN {i}" for i, b in reversed(list(enumerate(lower_bounds))))
+    return f"CASE {whens} END"
+
+
+def profile_latest(con, main_types: dict[str, str], size_lower_bounds: list[int]) -> list[dict]:
+    """Per indicator (its main period type) and gemeente (own boundaries): the latest figure with its interval,
+    status, source and above-100 flag; in the same period Nederland, the gemeente's provincie and jeugdregio (in
+    the boundaries of the period, else the harmonised value of the latest boundary year, flagged), the median of
+    the gemeenten of the same size class, the rank among all gemeenten (1 = highest value) and the row of
+    marts.monitor (signal, change, trend)."""
+    size = _size_class_sql("m.inhabitants", size_lower_bounds)
+    monitor = "marts.monitor" if ("marts", "monitor") in {
+        tuple(r) for r in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()} else None
+    monitor_cols = ("mo.signal, mo.signal_basis, mo.small_number, mo.change, mo.change_direction, "
+                    "mo.previous_period, mo.previous_value, mo.trend_per_year, mo.trend_periods, "
+                    "mo.trend_first_period, mo.direction AS monitor_direction") if monitor else (
+        "NULL AS signal, NULL AS signal_basis, NULL AS small_number, NULL AS change, NULL AS change_direction, "
+        "NULL AS previous_period, NULL AS previous_value, NULL AS trend_per_year, NULL AS trend_periods, "
+        "NULL AS trend_first_period, NULL AS monitor_direction")
+    monitor_join = ("LEFT JOIN marts.monitor AS mo ON mo.indicator_id = l.indicator_id AND mo.region_code = "
+                    "l.region_code AND mo.period_type = l.period_type AND mo.latest_period = l.period"
+                    ) if monitor else ""
+    sql = f"""
+    WITH main AS ({_main_types_sql(main_types)}),
+    own AS (
+        SELECT v.* FROM marts.indicator_values AS v JOIN main USING (indicator_id, period_type)
+        WHERE v.boundary_year IS NULL
+    ),
+    harmonised AS (
+        SELECT v.* FROM marts.indicator_values AS v JOIN main USING (indicator_id, period_type)
+        WHERE v.boundary_year = (SELECT max(boundary_year) FROM marts.indicator_values)
+    ),
+    latest_members AS (
+        SELECT * FROM marts.region_memberships
+        WHERE boundary_year = (SELECT max(boundary_year) FROM marts.region_memberships)
+    ),
+    gm AS (
+        SELECT o.*, m.inhabitants, m.provincie_code, m.jeugdregio_code, {size} AS size_class
+        FROM own AS o
+        LEFT JOIN marts.region_memberships AS m ON m.boundary_year = o.year AND m.gemeente_code = o.region_code
+        WHERE o.region_level = 'gemeente' AND o.value IS NOT NULL
+    ),
+    ranked AS (
+        SELECT *,
+            rank() OVER (PARTITION BY indicator_id, period ORDER BY value DESC) AS rank_high,
+            count(*) OVER (PARTITION BY indicator_id, period) AS n_ranked,
+            CASE WHEN size_class IS NOT NULL THEN
+                median(value) OVER (PARTITION BY indicator_id, period, size_class) END AS size_median,
+            CASE WHEN size_class IS NOT NULL THEN
+                count(*) OVER (PARTITION BY indicator_id, period, size_class) END AS size_n
+        FROM gm
+    ),
+    l AS (
+        SELECT * FROM ranked QUALIFY period = max(period) OVER (PARTITION BY indicator_id, region_code)
+    )
+    SELECT l.indicator_id, l.region_code AS gemeente_code, l.period, l.period_type, l.year, l.value, l.value_low,
+        l.value_high, l.interval_method, l.unit, l.status, l.source_label, l.published_wording,
+        l.published_above_100, l.inhabitants, l.size_class, l.size_median, l.size_n, l.rank_high, l.n_ranked,
+        nl.value AS nl_value, nl.source_label AS nl_source_label,
+        l.provincie_code, coalesce(pv.value, pvh.value) AS provincie_value,
+        CASE WHEN pv.value IS NULL AND pvh.value IS NOT NULL THEN pvh.boundary_year END AS provincie_harmonised,
+        CASE WHEN pv.value IS NULL THEN pvh.source_label END AS provincie_harmonised_label,
+        coalesce(jr.region_code, jrh.region_code, l.jeugdregio_code) AS jeugdregio_code,
+        coalesce(jr.value, jrh.value) AS jeugdregio_value,
+        CASE WHEN jr.value IS NULL AND jrh.value IS NOT NULL THEN jrh.boundary_year END AS jeugdregio_harmonised,
+        CASE WHEN jr.value IS NULL THEN jrh.source_label END AS jeugdregio_harmonised_label,
+        {monitor_cols}
+    FROM l
+    LEFT JOIN own AS nl ON nl.indicator_id = l.indicator_id AND nl.period = l.period AND nl.region_code = 'NL01'
+    LEFT JOIN own AS pv ON pv.indicator_id = l.indicator_id AND pv.period = l.period
+        AND pv.region_code = l.provincie_code AND pv.value IS NOT NULL
+    LEFT JOIN harmonised AS pvh ON pvh.indicator_id = l.indicator_id AND pvh.period = l.period
+        AND pvh.region_code = l.provincie_code AND pvh.value IS NOT NULL
+    LEFT JOIN own AS jr ON jr.indicator_id = l.indicator_id AND jr.period = l.period
+        AND jr.region_code = l.jeugdregio_code AND jr.value IS NOT NULL
+    LEFT JOIN latest_members AS lm ON lm.gemeente_code = l.region_code
+    LEFT JOIN harmonised AS jrh ON jrh.indicator_id = l.indicator_id AND jrh.period = l.period
+        AND jrh.region_code = coalesce(lm.jeugdregio_code, l.jeugdregio_code) AND jrh.value IS NOT NULL
+    {monitor_join}
+    ORDER BY l.region_code, l.indicator_id
+    """
+    return list(con.sql(sql).pl().iter_rows(named=True))
+
+
+def profile_household(con) -> dict[str, dict]:
+    """Per gemeente (boundaries of the period) the latest row of marts.household_position with a one-parent
+    share, and (keys prefixed over_) its latest row with an over-representation ratio."""
+    latest = con.sql(
+        "SELECT region_code, region_name, period_key, year, youth_with_youth_care, one_parent_share, "
+        "one_parent_share_low, one_parent_share_high, national_share, compared_with_national, small_numbers, "
+        "status, source_table, caveat FROM marts.household_position "
+        "WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
+        "QUALIFY period_key = max(period_key) OVER (PARTITION BY region_code)").pl()
+    over = con.sql(
+        "SELECT region_code, year, overrepresentation_ratio, overrepresentation_low, overrepresentation_high, "
+        "overrepresentation, one_parent_share_at_home, one_parent_households_share, status, source_table, "
+        "population_source_table, caveat FROM marts.household_position "
+        "WHERE region_level = 'gemeente' AND overrepresentation_ratio IS NOT NULL "
+        "QUALIFY year = max(year) OVER (PARTITION BY region_code)").pl()
+    out = {r["region_code"]: dict(r) for r in latest.iter_rows(named=True)}
+    for r in over.iter_rows(named=True):
+        out.setdefault(r["region_code"], {})["over"] = dict(r)
+    return out
+
+
+def profile_expected(con) -> dict[str, list[dict]]:
+    """Per gemeente (the harmonised boundaries of marts.youth_care_expected) its rows of the latest year with an
+    expected value, one per care form."""
+    frame = con.sql(
+        "SELECT * FROM marts.youth_care_expected WHERE expected IS NOT NULL AND expected > 0 "
+        "QUALIFY year = max(year) OVER () ORDER BY gemeente_code, care_form").pl()
+    out: dict[str, list[dict]] = {}
+    for r in frame.iter_rows(named=True):
+        out.setdefault(r["gemeente_code"], []).append(dict(r))
+    return out
+
+
+def profile_cumulation(con) -> dict[str, dict]:
+    """Per gemeente its latest year of marts.parental_cumulation."""
+    frame = con.sql("SELECT * FROM marts.parental_cumulation "
+                    "QUALIFY year = max(year) OVER (PARTITION BY gemeente_code)").pl()
+    return {r["gemeente_code"]: dict(r) for r in frame.iter_rows(named=True)}
+
+
+def top_regions(con, indicator_id: str, period_type: str, level: str, n: int = 3) -> list[dict]:
+    """The n regions of one level with the highest value in the latest period of an indicator that has values
+    at that level: in the boundaries of the period, else in the latest harmonised boundaries (boundary_year set)."""
+    return _records(
+        con, """WITH v AS (
+               SELECT indicator_id, region_code, period, value, value_low, value_high, status, source_label,
+                      boundary_year, unit, published_wording, caveat
+               FROM marts.indicator_values
+               WHERE indicator_id = ? AND period_type = ? AND region_level = ? AND value IS NOT NULL
+                 AND (boundary_year IS NULL OR boundary_year = (SELECT max(boundary_year)
+                                                                FROM marts.indicator_values))),
+           chosen AS (SELECT boundary_year FROM v ORDER BY boundary_year NULLS FIRST LIMIT 1),
+           w AS (SELECT v.* FROM v JOIN chosen ON v.boundary_year IS NOT DISTINCT FROM chosen.boundary_year)
+           SELECT w.*, r.region_name FROM w LEFT JOIN marts.regions AS r USING (region_code)
+           WHERE period = (SELECT max(period) FROM w)
+           ORDER BY value DESC, region_code LIMIT ?""",
+        [indicator_id, period_type, level, n])
+
+
+def monitor_national(con) -> dict[tuple[str, str], dict]:
+    """marts.monitor for Nederland: per (indicator, period type) its latest value, change, trend and signal."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+                       "AND table_name = 'monitor'").fetchall()[0][0]:
+        return {}
+    frame = con.sql("SELECT * FROM marts.monitor WHERE region_level = 'land'").pl()
+    return {(r["indicator_id"], r["period_type"]): dict(r) for r in frame.iter_rows(named=True)}
+
+
+def monitor_gemeente_signals(con) -> dict[tuple[str, str], dict]:
+    """marts.monitor per (indicator, period type): how many gemeenten have a signal (small numbers never do) and
+    which ones, by name."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+                       "AND table_name = 'monitor'").fetchall()[0][0]:
+        return {}
+    rows = _records(
+        con, "SELECT m.indicator_id, m.period_type, max(m.latest_period) AS latest_period, "
+        "count(*) FILTER (WHERE m.signal AND NOT m.small_number) AS n_signal, "
+        "count(*) FILTER (WHERE NOT m.small_number AND m.change IS NOT NULL AND m.exists_in_latest_boundaries) "
+        "AS n_assessed, "
+        "list(r.region_name ORDER BY r.region_name) FILTER (WHERE m.signal AND NOT m.small_number) AS names "
+        "FROM marts.monitor AS m LEFT JOIN marts.regions AS r USING (region_code) "
+        "WHERE m.region_level = 'gemeente' GROUP BY ALL")
+    return {(r["indicator_id"], r["period_type"]): r for r in rows}
+
+
+def linkage_national(con) -> list[dict]:
+    return _records(con, "SELECT * FROM marts.linkage_national")

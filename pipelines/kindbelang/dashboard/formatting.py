@@ -231,3 +231,20 @@ def js_number_format(unit: str | None) -> dict:
     """How the page's script prints a number of this unit (the map and gemeenteprofiel tables): the decimals of
     `nl_number` and the suffix of `with_unit`, with the nl-NL locale."""
     return {"decimals": decimals_for(unit), "suffix": unit_suffix(unit)}
+
+
+def interval_text(low, high, unit: str | None) -> str:
+    """An interval as the site prints it, '13,97 tot 14,43': one decimal more than the figure, since an interval
+    is at least as wide as CBS's rounding; '' without one."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    d = decimals_for(unit) + 1
+    return f"{nl_number(low, unit, d)} tot {nl_number(high, unit, d)}"
+
+
+def trend_per_year(t: float, unit: str | None) -> str:
+    """A least-squares trend (marts.monitor.trend_per_year) in words: 'stijgend: +0,12 procentpunt per jaar'."""
+    word = "stijgend" if t > 0 else "dalend" if t < 0 else "vlak"
+    sign = "+" if t > 0 else ("−" if t < 0 else "±")
+    suffix = " procentpunt" if unit == "%" else unit_suffix(unit)
+    return f"{word}: {sign}{nl_number(abs(t), unit, decimals_for(unit) + 1)}{suffix} per jaar"
