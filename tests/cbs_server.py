@@ -208,21 +208,74 @@ class _Table:
         return json.dumps({"odata.metadata": f"{prefix}/$metadata", "value": value}).encode()
 
 
-class CbsTestServer:
-    """Threaded HTTP server on 127.0.0.1 (free port). ``with CbsTestServer() as cbs: cbs.base_url``."""
+class FaultyServer:
+    """What the local v3 and v4 servers share: a threaded HTTP server on 127.0.0.1 (free port), its lifecycle,
+    the request log and fault injection. Subclasses give the handler, the fault kinds and the Fault class."""
+
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    fault_class: type = Fault
+
+    def __init__(self, handler_class, *, page_size: int, host: str, port: int):
+        self.page_size = page_size
+        self.faults: list[Fault] = []
+        self.requests: list[LoggedRequest] = []
+        self._tables: dict = {}
+        self._options: dict = {}
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), handler_class(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=type(self).__name__, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def add_fault(self, kind: str, **kwargs) -> Fault:
+        if kind not in self.fault_kinds:
+            raise ValueError(f"unknown fault {kind!r}; one of {self.fault_kinds}")
+        fault = self.fault_class(kind, **kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def count(self, entity: str | None = None, outcome: str | None = None) -> int:
+        return sum(1 for r in self.requests if (entity is None or r.entity == entity)
+                   and (outcome is None or r.outcome == outcome))
+
+    def _take_fault(self, table: str, entity: str, skip: int) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(table, entity, skip):
+                    fault.hits += 1
+                    return fault
+        return None
+
+
+class CbsTestServer(FaultyServer):
+    """The v3 server. ``with CbsTestServer() as cbs: cbs.base_url``."""
 
     def __init__(self, snapshot_root: Path = SNAPSHOT_ROOT, *, page_size: int = 10_000, host: str = "127.0.0.1",
                  port: int = 0):
         self.snapshot_root = Path(snapshot_root)
-        self.page_size = page_size
-        self.faults: list[Fault] = []
-        self.requests: list[LoggedRequest] = []
-        self._tables: dict[str, _Table] = {}
-        self._options: dict[str, TableOptions] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class, page_size=page_size, host=host, port=port)
 
     # ---- lifecycle
     @property
@@ -234,24 +287,6 @@ class CbsTestServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}"
-
-    def start(self) -> "CbsTestServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="cbs-test-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "CbsTestServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # ---- configuration
     def serve(self, table_id: str, **options) -> "CbsTestServer":
@@ -271,18 +306,6 @@ class CbsTestServer:
             self._options[table_id] = opts
             self._tables.pop(table_id, None)
 
-    def add_fault(self, kind: str, **kwargs) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
-        fault = Fault(kind, **kwargs)
-        with self._lock:
-            self.faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self.faults.clear()
-
     def table(self, table_id: str) -> _Table:
         table_id = table_id.upper()
         with self._lock:
@@ -295,18 +318,6 @@ class CbsTestServer:
 
     def table_ids(self) -> list[str]:
         return sorted(p.name for p in self.snapshot_root.iterdir() if (p / "metadata.json").exists())
-
-    def count(self, entity: str | None = None, outcome: str | None = None) -> int:
-        return sum(1 for r in self.requests if (entity is None or r.entity == entity)
-                   and (outcome is None or r.outcome == outcome))
-
-    def _take_fault(self, table: str, entity: str, skip: int) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.matches(table, entity, skip):
-                    fault.hits += 1
-                    return fault
-        return None
 
 
 def _handler_class(server: CbsTestServer):

@@ -33,12 +33,13 @@ import json
 import socket
 import struct
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import cbs_server as v3  # the fault injection and request log both servers share
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "shared" / "cbs-candidates" / "HenricoWitvliet__CBSOData4.jl"
 RECORDED_ROOT = "https://beta-odata4.cbs.nl/CBS"  # the host and path prefix in the recorded @odata.context
@@ -64,24 +65,9 @@ def load_recording(name: str, root: Path = RECORDINGS) -> dict:
 
 
 @dataclass
-class Fault:
-    kind: str
-    table: str | None = None  # None: any table
+class Fault(v3.Fault):
     entity: str | None = "Observations"  # None: any entity set ("" is the service document)
-    skip: int | None = None  # None: any page
-    times: int | None = 1  # None: every matching request
-    status: int = 500
-    retry_after: str | None = None
-    next_skip: int | None = None  # repeat_next: the $skip the bad link points to (default: the page itself)
     next_url: str | None = None  # foreign_next: the link to serve
-    seconds: float = 0.0  # delay
-    hits: int = 0
-
-    def matches(self, table: str, entity: str, skip: int) -> bool:
-        return ((self.times is None or self.hits < self.times)
-                and (self.table is None or self.table.upper() == table)
-                and (self.entity is None or self.entity == entity)
-                and (self.skip is None or self.skip == skip))
 
 
 @dataclass
@@ -94,16 +80,6 @@ class TableOptions:
     extra_measure: bool = False  # add the SYNTHETIC measure
     count: object = AUTO  # AUTO: observations served; None: ignore $count; int: claim that
     period_status: dict[str, str] = field(default_factory=dict)  # PeriodenCodes Identifier -> Status
-
-
-@dataclass
-class LoggedRequest:
-    path: str
-    table: str | None
-    entity: str | None
-    skip: int
-    outcome: str  # "200", "404", "fault:reset", ...
-    at: float
 
 
 def synthetic_observations(observations: list[dict]) -> list[dict]:
@@ -195,23 +171,18 @@ class _Table:
         return f"{self.server.base_url}/CBS/{self.id}/{entity}?" + urlencode(params, safe="$")
 
 
-class CbsV4TestServer:
-    """Threaded HTTP server on 127.0.0.1 (free port). ``with CbsV4TestServer() as cbs: cbs.base_url``."""
+class CbsV4TestServer(v3.FaultyServer):
+    """The v4 server. ``with CbsV4TestServer() as cbs: cbs.base_url``."""
+
+    fault_kinds = FAULT_KINDS
+    fault_class = Fault
 
     def __init__(self, recordings: Path = RECORDINGS, *, page_size: int = 1000, host: str = "127.0.0.1",
                  port: int = 0):
         self.recordings = Path(recordings)
         if not recordings_available(self.recordings):
             raise FileNotFoundError(f"CBS v4 recordings missing in {self.recordings}")
-        self.page_size = page_size
-        self.faults: list[Fault] = []
-        self.requests: list[LoggedRequest] = []
-        self._tables: dict[str, _Table] = {}
-        self._options: dict[str, TableOptions] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class, page_size=page_size, host=host, port=port)
 
     @property
     def origin(self) -> str:
@@ -222,24 +193,6 @@ class CbsV4TestServer:
     def base_url(self) -> str:
         return self.origin + PREFIX
 
-    def start(self) -> "CbsV4TestServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="cbs-v4-test-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "CbsV4TestServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def serve(self, table_id: str = TABLE, **options) -> "CbsV4TestServer":
         """(Re)configure a table: see TableOptions."""
         table_id = table_id.upper()
@@ -247,14 +200,6 @@ class CbsV4TestServer:
             self._options[table_id] = TableOptions(**options)
             self._tables.pop(table_id, None)
         return self
-
-    def add_fault(self, kind: str, **kwargs) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
-        fault = Fault(kind, **kwargs)
-        with self._lock:
-            self.faults.append(fault)
-        return fault
 
     def table(self, table_id: str) -> _Table | None:
         table_id = table_id.upper()
@@ -265,17 +210,6 @@ class CbsV4TestServer:
                 self._tables[table_id] = _Table(self, table_id, self._options.get(table_id) or TableOptions())
             return self._tables[table_id]
 
-    def count(self, entity: str | None = None, outcome: str | None = None) -> int:
-        return sum(1 for r in self.requests if (entity is None or r.entity == entity)
-                   and (outcome is None or r.outcome == outcome))
-
-    def _take_fault(self, table: str, entity: str, skip: int) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.matches(table, entity, skip):
-                    fault.hits += 1
-                    return fault
-        return None
 
 
 def _handler_class(server: CbsV4TestServer):
@@ -328,7 +262,7 @@ def _handler_class(server: CbsV4TestServer):
                 self._error(400, str(exc), table, entity)
 
         def _log(self, table, entity, skip, outcome) -> None:
-            server.requests.append(LoggedRequest(self.path, table, entity, skip, outcome, time.monotonic()))
+            server.requests.append(v3.LoggedRequest(self.path, table, entity, skip, outcome, time.monotonic()))
 
         def _write(self, status: int, body: bytes, headers: dict | None = None) -> None:
             self.send_response(status)

@@ -327,41 +327,49 @@ class _Fetcher:
     def dataset(self, parser: _DataSetParser, record_count: int | None, pool: ThreadPoolExecutor) -> list[_Page]:
         first_url = self.url("TypedDataSet")
         first = parser.parse(first_url, self.http.get(first_url))
-        pages, seen = [first], {first_url}
-        link = first.next_link
-        # Predict the remaining links from the first: same URL, $skip = k * page size.
-        predicted: list[str] = []
-        match = _SKIP.search(link or "")
-        if link and match and int(match.group(2)) == first.rows and first.rows and record_count:
-            predicted = [_SKIP.sub(lambda m, k=k: f"{m.group(1)}{k * first.rows}", link, count=1)
-                         for k in range(1, math.ceil(record_count / first.rows))]
-        if predicted and predicted[0] == link:
-            futures = [pool.submit(self._page, parser, u) for u in predicted]
-            try:
-                for url, future in zip(predicted, futures):  # in chain order, while the server's links agree
-                    if url != link:
-                        break
-                    page = future.result()
-                    seen.add(link)
-                    pages.append(page)
-                    link = page.next_link
-                    if link is None or link in seen:
-                        break
-            finally:
-                for future in futures:
-                    future.cancel()
-        while link is not None:  # the rest (or everything, if unpredictable): follow the chain
-            if link in seen:
-                raise CbsFetchError(self.table_id, link, f"odata.nextLink repeats a page already fetched "
-                                    f"(from {pages[-1].url})")
-            seen.add(link)
-            page = self._page(parser, link)
-            pages.append(page)
-            link = page.next_link
-        return pages
+        return follow_pages(self.table_id, first, record_count, lambda url: self._page(parser, url), pool)
 
     def _page(self, parser: _DataSetParser, url: str) -> _Page:
         return parser.parse(url, self.http.get(url))
+
+
+def follow_pages(table_id: str, first, total: int | None, get_page, pool: ThreadPoolExecutor,
+                 link_name: str = "odata.nextLink") -> list:
+    """All pages of a paged entity set after ``first`` (v3 and v4 alike: pages with url, rows, next_link).
+
+    When the first link is ``$skip = page size`` and ``total`` is known, the remaining links are predicted and
+    fetched concurrently, but taken only in chain order while the server's own links agree; the rest follows
+    the chain one by one. A link that repeats a page is an error.
+    """
+    pages, seen = [first], {first.url}
+    link = first.next_link
+    predicted: list[str] = []
+    match = _SKIP.search(link or "")
+    if link and match and int(match.group(2)) == first.rows and first.rows and total:
+        predicted = [_SKIP.sub(lambda m, k=k: f"{m.group(1)}{k * first.rows}", link, count=1)
+                     for k in range(1, math.ceil(total / first.rows))]
+    if predicted and predicted[0] == link:
+        futures = [pool.submit(get_page, u) for u in predicted]
+        try:
+            for url, future in zip(predicted, futures):
+                if url != link:
+                    break
+                page = future.result()
+                seen.add(link)
+                pages.append(page)
+                link = page.next_link
+                if link is None or link in seen:
+                    break
+        finally:
+            for future in futures:
+                future.cancel()
+    while link is not None:
+        if link in seen:
+            raise CbsFetchError(table_id, link, f"{link_name} repeats a page already fetched (from {pages[-1].url})")
+        seen.add(link)
+        pages.append(get_page(link))
+        link = pages[-1].next_link
+    return pages
 
 
 def fetch_table(table_id: str, base_url: str = DEFAULT_BASE_URL, *, policy: FetchPolicy | None = None,

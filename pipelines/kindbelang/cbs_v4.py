@@ -35,7 +35,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import math
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from urllib.parse import urljoin, urlsplit
 
 import polars as pl
 
-from kindbelang.cbs_live import _SKIP, CbsFetchError, FetchPolicy, _Http, _snippet
+from kindbelang.cbs_live import CbsFetchError, FetchPolicy, _Http, _snippet, follow_pages
 from kindbelang.raw_store import DIMENSION_SCHEMA, REGION_DIMENSIONS, RawTable, coverage
 
 log = logging.getLogger(__name__)
@@ -188,37 +187,8 @@ class _Fetcher:
     def observations(self, parser: _ObservationParser, first_url: str, first_body: bytes,
                      pool: ThreadPoolExecutor) -> list[_Page]:
         first = parser.parse(first_url, first_body)
-        pages, seen = [first], {first_url}
-        link = first.next_link
-        # Predict the remaining links from the first: same URL, $skip = k * page size.
-        predicted: list[str] = []
-        match = _SKIP.search(link or "")
-        if link and match and int(match.group(2)) == first.rows and first.rows and first.count:
-            predicted = [_SKIP.sub(lambda m, k=k: f"{m.group(1)}{k * first.rows}", link, count=1)
-                         for k in range(1, math.ceil(first.count / first.rows))]
-        if predicted and predicted[0] == link:
-            futures = [pool.submit(self._page, parser, u) for u in predicted]
-            try:
-                for url, future in zip(predicted, futures):  # in chain order, while the server's links agree
-                    if url != link:
-                        break
-                    page = future.result()
-                    seen.add(link)
-                    pages.append(page)
-                    link = page.next_link
-                    if link is None or link in seen:
-                        break
-            finally:
-                for future in futures:
-                    future.cancel()
-        while link is not None:  # the rest (or everything, if unpredictable): follow the chain
-            if link in seen:
-                raise CbsFetchError(self.table_id, link, f"@odata.nextLink repeats a page already fetched "
-                                    f"(from {pages[-1].url})")
-            seen.add(link)
-            pages.append(self._page(parser, link))
-            link = pages[-1].next_link
-        return pages
+        return follow_pages(self.table_id, first, first.count, lambda url: self._page(parser, url), pool,
+                            link_name="@odata.nextLink")
 
     def _page(self, parser: _ObservationParser, url: str) -> _Page:
         return parser.parse(url, self.http.get(url))
