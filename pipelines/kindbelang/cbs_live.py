@@ -412,7 +412,7 @@ def fetch_table(table_id: str, base_url: str = DEFAULT_BASE_URL, *, policy: Fetc
     if data["ID"].n_unique() != data.height:
         raise CbsFetchError(table_id, data_url, "duplicate row IDs across pages (a page was served twice)")
     data = _finish_types(table_id, data_url, data, props)
-    dimensions = _dimension_frame(dim_lists)
+    dimensions = dimension_frame(dim_lists)
     region_dim = next((p["Key"] for p in props if p.get("odata.type") in REGION_TYPES and p.get("Key")), None)
     metadata = {
         "table_id": table_id,
@@ -498,12 +498,13 @@ def _finish_types(table_id: str, url: str, data: pl.DataFrame, props: list[dict]
     return data.with_columns(exprs)
 
 
-def _dimension_frame(dim_lists: dict[str, list[dict]]) -> pl.DataFrame:
+def dimension_frame(dim_lists: dict[str, list[dict]], key_field: str = "Key") -> pl.DataFrame:
+    """Dimension lists in the raw store's long shape (v3 names the code Key, v4 Identifier)."""
     rows = {name: [] for name in DIMENSION_SCHEMA}
     for dimension, records in dim_lists.items():
         for record in records:
             rows["dimension"].append(dimension)
-            rows["key"].append(record.get("Key"))
+            rows["key"].append(record.get(key_field))
             rows["title"].append(record.get("Title"))
             rows["description"].append(record.get("Description"))
             rows["status"].append(record.get("Status"))

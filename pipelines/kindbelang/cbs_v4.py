@@ -43,7 +43,7 @@ from urllib.parse import urljoin, urlsplit
 
 import polars as pl
 
-from kindbelang.cbs_live import CbsFetchError, FetchPolicy, _Http, _snippet, follow_pages
+from kindbelang.cbs_live import CbsFetchError, FetchPolicy, _Http, _snippet, dimension_frame, follow_pages
 from kindbelang.raw_store import DIMENSION_SCHEMA, REGION_DIMENSIONS, RawTable, coverage
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ def fetch_table_v4(table_id: str, base_url: str | None = None, *, policy: FetchP
         "v4": {"dimensions": dimensions, "measure_codes": measures},
         "coverage": coverage(data, region_dim),
     }
-    return RawTable(table_id, data, _dimension_frame(code_lists), metadata)
+    return RawTable(table_id, data, dimension_frame(code_lists, key_field="Identifier"), metadata)
 
 
 def fetch_modified_v4(base_url: str, table_id: str, *, policy: FetchPolicy | None = None) -> str:
@@ -420,16 +420,3 @@ def _data_properties(dimensions: list[dict], measures: list[dict], datatypes: di
                       "PresentationType": record.get("PresentationType"),
                       "MeasureGroupId": record.get("MeasureGroupId")})
     return props
-
-
-def _dimension_frame(code_lists: dict[str, list[dict]]) -> pl.DataFrame:
-    rows = {name: [] for name in DIMENSION_SCHEMA}
-    for dimension, records in code_lists.items():
-        for record in records:
-            rows["dimension"].append(dimension)
-            rows["key"].append(record.get("Identifier"))
-            rows["title"].append(record.get("Title"))
-            rows["description"].append(record.get("Description"))
-            rows["status"].append(record.get("Status"))
-    frame = pl.DataFrame(rows, schema=DIMENSION_SCHEMA)
-    return frame.with_columns(pl.col("key", "title", "description", "status").str.strip_chars())
