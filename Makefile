@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test ui setup clean
+.PHONY: run test ui serve setup clean
 
 run: $(STAMP)
 	$(VENV)/bin/kindbelang run
@@ -14,6 +14,9 @@ test: $(STAMP)
 
 ui: $(STAMP)
 	$(VENV)/bin/kindbelang ui
+
+serve: $(STAMP)
+	$(VENV)/bin/kindbelang serve --start-automation
 
 setup: $(STAMP)
 

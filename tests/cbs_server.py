@@ -15,10 +15,14 @@ Faults (add_fault): HTTP status N times (500, 503, 429 + Retry-After), connectio
 in the middle of the body, malformed JSON, a page without "value", a repeating nextLink, a delay. Table options
 (serve): Modified, page size, dropped column (still declared in DataProperties or not), RecordCount override,
 period status, and a row-repetition factor for synthetic benchmark tables (marked "[SYNTHETIC xN]" in the
-title and in TableInfos["Synthetic"]; IDs renumbered).
+title and in TableInfos["Synthetic"]; IDs renumbered). Server option ``latency``: seconds slept before every
+response (a remote host's round trip; also ``--latency``). ``GET <base>/__stats`` (no latency, not logged) gives
+``{"requests": N}``, the number of requests logged so far, for benchmarks that run the server in a subprocess.
 
 Use in tests: ``from cbs_server import CbsTestServer`` (fixture ``cbs_server`` in tests/conftest_cbs.py).
-Standalone: ``python tests/cbs_server.py --table 84134NED --repeat 12`` prints the base URL, serves until killed.
+Standalone: ``python tests/cbs_server.py --table 84134NED [--table ...] [--latency 0.3] [--repeat 12]`` prints the
+base URL and serves until stdin closes or it is killed. Without --repeat (default 1) the committed snapshot tables
+are served unchanged; every --table is rendered before the URL is printed (any other snapshot table on demand).
 """
 
 from __future__ import annotations
@@ -210,13 +214,17 @@ class _Table:
 
 class FaultyServer:
     """What the local v3 and v4 servers share: a threaded HTTP server on 127.0.0.1 (free port), its lifecycle,
-    the request log and fault injection. Subclasses give the handler, the fault kinds and the Fault class."""
+    the request log, fault injection and a per-request latency (seconds slept before every response).
+    Subclasses give the handler, the fault kinds and the Fault class."""
 
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     fault_class: type = Fault
 
-    def __init__(self, handler_class, *, page_size: int, host: str, port: int):
+    def __init__(self, handler_class, *, page_size: int, host: str, port: int, latency: float = 0.0):
+        if latency < 0:
+            raise ValueError(f"latency must be >= 0, not {latency}")
         self.page_size = page_size
+        self.latency = latency
         self.faults: list[Fault] = []
         self.requests: list[LoggedRequest] = []
         self._tables: dict = {}
@@ -260,6 +268,14 @@ class FaultyServer:
         return sum(1 for r in self.requests if (entity is None or r.entity == entity)
                    and (outcome is None or r.outcome == outcome))
 
+    def wait_latency(self) -> None:
+        """Called by the handlers before every response."""
+        if self.latency:
+            time.sleep(self.latency)
+
+    def stats_document(self) -> bytes:
+        return json.dumps({"requests": len(self.requests)}).encode()
+
     def _take_fault(self, table: str, entity: str, skip: int) -> Fault | None:
         with self._lock:
             for fault in self.faults:
@@ -273,9 +289,9 @@ class CbsTestServer(FaultyServer):
     """The v3 server. ``with CbsTestServer() as cbs: cbs.base_url``."""
 
     def __init__(self, snapshot_root: Path = SNAPSHOT_ROOT, *, page_size: int = 10_000, host: str = "127.0.0.1",
-                 port: int = 0):
+                 port: int = 0, latency: float = 0.0):
         self.snapshot_root = Path(snapshot_root)
-        super().__init__(_handler_class, page_size=page_size, host=host, port=port)
+        super().__init__(_handler_class, page_size=page_size, host=host, port=port, latency=latency)
 
     # ---- lifecycle
     @property
@@ -319,6 +335,20 @@ class CbsTestServer(FaultyServer):
     def table_ids(self) -> list[str]:
         return sorted(p.name for p in self.snapshot_root.iterdir() if (p / "metadata.json").exists())
 
+    def render(self, table_id: str) -> _Table:
+        """Render every page of every entity set of ``table_id`` now (pages are cached), so that the first
+        client does not pay for it."""
+        table = self.table(table_id)
+        for entity in table.entity_sets:
+            total = (table.rows if entity in ("TypedDataSet", "UntypedDataSet")
+                     else len({"TableInfos": [table.infos], "DataProperties": table.props,
+                               "CategoryGroups": []}.get(entity, table.lists.get(entity, []))))
+            size = table.options.page_size or self.page_size
+            for skip in range(0, max(total, 1), size):
+                table.page(entity, skip, None)
+        table.service_document()
+        return table
+
 
 def _handler_class(server: CbsTestServer):
     class Handler(BaseHTTPRequestHandler):
@@ -330,6 +360,9 @@ def _handler_class(server: CbsTestServer):
 
         def do_GET(self) -> None:  # noqa: N802
             parts = urlsplit(self.path)
+            if parts.path == "/__stats":  # benchmark instrumentation: no latency, not logged
+                return self._write(200, server.stats_document())
+            server.wait_latency()
             query = parse_qs(parts.query, keep_blank_values=True)
             segments = [s for s in parts.path.split("/") if s]
             lowered = [s.lower() for s in segments]
@@ -447,14 +480,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--page-size", type=int, default=10_000)
     parser.add_argument("--table", action="append", default=[], help="table to configure (repeatable)")
-    parser.add_argument("--repeat", type=int, default=1, help="row repetition factor for --table (synthetic)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="row repetition factor for --table (default 1: the snapshot rows unchanged; >1 SYNTHETIC)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds slept before every response")
     args = parser.parse_args(argv)
-    server = CbsTestServer(page_size=args.page_size, port=args.port)
+    server = CbsTestServer(page_size=args.page_size, port=args.port, latency=args.latency)
     for table_id in args.table:
-        server.serve(table_id, repeat=args.repeat)
-        table = server.table(table_id)
-        for skip in range(0, table.rows, server.page_size):  # render every page before serving
-            table.page("TypedDataSet", skip, None)
+        if args.repeat != 1:
+            server.serve(table_id, repeat=args.repeat)
+        server.render(table_id)  # every page before serving
     server.start()
     print(server.base_url, flush=True)
     try:

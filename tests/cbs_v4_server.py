@@ -22,7 +22,9 @@ a dropped measure (gone from MeasureCodes and Observations, or only from Observa
 ValueAttribute "None"; the extra one, marked "[SYNTHETIC]" in its Title, exercises several measures, Long
 values, "Confidential"/"Impossible" attributes and omitted cells).
 
-Standalone: ``python tests/cbs_v4_server.py`` prints the base URL and serves until stdin closes.
+Server option ``latency`` (``--latency``): seconds slept before every response; ``GET /__stats`` as in
+tests/cbs_server.py. Standalone: ``python tests/cbs_v4_server.py [--latency 0.3]`` prints the base URL and serves
+until stdin closes.
 """
 
 from __future__ import annotations
@@ -178,11 +180,11 @@ class CbsV4TestServer(v3.FaultyServer):
     fault_class = Fault
 
     def __init__(self, recordings: Path = RECORDINGS, *, page_size: int = 1000, host: str = "127.0.0.1",
-                 port: int = 0):
+                 port: int = 0, latency: float = 0.0):
         self.recordings = Path(recordings)
         if not recordings_available(self.recordings):
             raise FileNotFoundError(f"CBS v4 recordings missing in {self.recordings}")
-        super().__init__(_handler_class, page_size=page_size, host=host, port=port)
+        super().__init__(_handler_class, page_size=page_size, host=host, port=port, latency=latency)
 
     @property
     def origin(self) -> str:
@@ -222,6 +224,9 @@ def _handler_class(server: CbsV4TestServer):
 
         def do_GET(self) -> None:  # noqa: N802
             parts = urlsplit(self.path)
+            if parts.path == "/__stats":  # benchmark instrumentation: no latency, not logged
+                return self._write(200, server.stats_document())
+            server.wait_latency()
             raw_query = parse_qs(parts.query, keep_blank_values=True)
             query = {k: v[-1] for k, v in raw_query.items()}
             table = entity = None
@@ -324,8 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds slept before every response")
     args = parser.parse_args(argv)
-    server = CbsV4TestServer(page_size=args.page_size, port=args.port)
+    server = CbsV4TestServer(page_size=args.page_size, port=args.port, latency=args.latency)
     server.start()
     print(server.base_url, flush=True)
     try:

@@ -437,7 +437,7 @@ def test_cli_fetch_v4(v4, cli_env, capsys):
     assert cli.main(["fetch", "--api", "v4", "80072NED"]) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert len(lines) == 1 and err == ""
+    assert len(lines) == 1 and f"{TABLE}: klaar: 4.409 rijen, nieuw (" in err.splitlines()[-1]
     assert json.loads(lines[0]) == {"table": TABLE, "rows": 4409, "columns": 5,
                                     "modified": "2020-06-19T02:00:00+02:00", "status": "new"}
     stored = read_raw_table(settings.paths().live_raw, TABLE)
@@ -447,13 +447,16 @@ def test_cli_fetch_v4(v4, cli_env, capsys):
     assert json.loads(capsys.readouterr().out)["status"] == "unchanged"
 
 
-def test_cli_fetch_v4_failure_is_one_dutch_line(v4, cli_env, capsys):
+def test_cli_fetch_v4_failure_is_one_dutch_message(v4, cli_env, capsys):
     v4.add_fault("status", status=503, times=None)
     assert cli.main(["fetch", "--api", "v4", TABLE]) == 1
     out, err = capsys.readouterr()
-    assert len(err.splitlines()) == 1 and "Traceback" not in err
-    assert err.startswith(f"FOUT bij ophalen van {TABLE}: CBS table {TABLE}: {v4.base_url}/CBS/{TABLE}/")
-    assert "HTTP 503" in err
+    progress, message = [line for line in err.splitlines() if line.startswith("[")], err.split("FOUT: ")[1:]
+    assert len(message) == 1 and "Traceback" not in err
+    assert f"{TABLE}: MISLUKT na " in progress[-1]
+    assert message[0].startswith(f"CBS-tabel {TABLE} niet opgehaald. Controleer de verbinding")
+    assert "Er is niets overschreven" in message[0]
+    assert f"details: CBS table {TABLE}: {v4.base_url}/CBS/{TABLE}/" in message[0] and "HTTP 503" in message[0]
     line = json.loads(out)
     assert line["table"] == TABLE and line["status"] == "error"
     assert not (cli_env / "raw" / TABLE).exists()

@@ -31,8 +31,9 @@ FAST = {"KINDBELANG_CBS_RETRIES": "1", "KINDBELANG_CBS_BACKOFF": "0.01", "KINDBE
 FETCH_KEYS = {"table", "rows", "columns", "modified", "status"}
 
 
-def kindbelang(out: Path, base_url: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, **FAST, "KINDBELANG_OUT": str(out), "KINDBELANG_CBS_URL": base_url}
+def kindbelang(out: Path, base_url: str, *args: str, timeout: float = 600,
+               env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **FAST, "KINDBELANG_OUT": str(out), "KINDBELANG_CBS_URL": base_url, **(env or {})}
     env.pop("DAGSTER_HOME", None)  # the CLI puts its instance under KINDBELANG_OUT
     return subprocess.run([sys.executable, "-m", "kindbelang.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
@@ -137,6 +138,17 @@ def test_fetch_failure_is_an_error_line_and_nonzero_exit(cbs_server, tmp_path):
     assert {k: v for k, v in after.items() if TABLE in k} == {k: v for k, v in before.items() if TABLE in k}
 
 
+def test_fetch_from_a_hanging_server_ends_at_the_deadline_with_a_message(cbs_server, tmp_path):
+    cbs_server.add_fault("delay", entity=None, seconds=5, times=None)
+    started = time.monotonic()
+    result = kindbelang(tmp_path / "out", cbs_server.base_url, "fetch", TABLE,
+                        env={"KINDBELANG_CBS_DEADLINE": "2", "KINDBELANG_CBS_TIMEOUT": "120"})
+    assert result.returncode == 1 and time.monotonic() - started < 15
+    assert f"FOUT: CBS-tabel {TABLE} niet opgehaald. Probeer het later opnieuw" in result.stderr
+    assert "KINDBELANG_CBS_DEADLINE" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "raw" / TABLE).exists()
+
+
 def test_accepted_schema_change_is_taken_in(cbs_server, tmp_path, monkeypatch, capsys):
     def fetch(*args):
         return kindbelang_here(monkeypatch, capsys, tmp_path, cbs_server.base_url, "fetch", *args)
@@ -234,11 +246,13 @@ def test_live_run_marts_equal_the_snapshot_run(live_run, warehouse):
     assert {p.name for p in (live_run / "raw").iterdir() if not p.name.startswith(".")} == tables
 
 
+NEW_RELEASE = "2026-06-30T02:00:00"  # each fault comes with a new Modified: a live run fetches new releases only
 FAULTS = {
-    "500 forever": lambda s: s.add_fault("status", status=500, table=TABLE, times=None),
-    "malformed page": lambda s: (s.serve(TABLE, page_size=2500),
+    "500 forever": lambda s: (s.set_modified(TABLE, NEW_RELEASE),
+                              s.add_fault("status", status=500, table=TABLE, times=None)),
+    "malformed page": lambda s: (s.serve(TABLE, page_size=2500, modified=NEW_RELEASE),
                                  s.add_fault("malformed", table=TABLE, skip=5000, times=None)),
-    "dropped column": lambda s: s.serve(TABLE, drop_column="Jeugdzorgtrajecten_3"),
+    "dropped column": lambda s: s.serve(TABLE, drop_column="Jeugdzorgtrajecten_3", modified=NEW_RELEASE),
 }
 
 
@@ -259,3 +273,28 @@ def test_failed_live_run_leaves_raw_data_and_warehouse_intact(live_run, server, 
         assert ("HTTP 500" if fault == "500 forever" else "malformed JSON") in result.stderr
     assert file_digests(out) == before  # byte for byte: raw store, previous releases, warehouse, outputs
     assert not any(p.name.endswith((".tmp", ".old")) for p in (out / "raw").iterdir())
+    assert "niet opgehaald" in result.stderr and "Er is niets overschreven" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_live_run_fetches_only_new_releases(live_run, server, tmp_path):
+    """Nothing new at CBS: only TableInfos is asked, no data page. One new Modified: only that table's data."""
+    out = tmp_path / "out"
+    shutil.copytree(live_run, out)
+    server.requests.clear()
+    quiet = kindbelang(out, server.base_url, "run", "--source", "live")
+    assert quiet.returncode == 0, quiet.stderr
+    assert server.count("TypedDataSet") == 0
+    assert server.count("TableInfos") == len(load_catalog())
+    assert "0 van 47 tabellen nieuw of gewijzigd".replace("47", str(len(load_catalog()))) in quiet.stderr
+
+    server.set_modified(TABLE, NEW_RELEASE)
+    server.requests.clear()
+    changed = kindbelang(out, server.base_url, "run", "--source", "live")
+    assert changed.returncode == 0, changed.stderr
+    assert {r.table for r in server.requests if r.entity == "TypedDataSet"} == {TABLE}
+    assert f"1 van {len(load_catalog())} tabellen nieuw of gewijzigd: {TABLE}" in changed.stderr
+    assert f"{TABLE}: klaar:" in changed.stderr and "bijgewerkt" in changed.stderr
+    with duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT modified FROM raw.cbs_tables WHERE table_id = ?", [TABLE]).fetchone() == (
+            NEW_RELEASE,)

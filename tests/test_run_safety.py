@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 KINDBELANG = [sys.executable, "-m", "kindbelang.cli"]
 
 
@@ -114,3 +116,27 @@ def test_cli_and_ui_use_the_committed_dagster_yaml(tmp_path, monkeypatch):
     with dg.DagsterInstance.get() as instance:
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
     assert [dict(limit) for limit in limits] == [{"key": "kindbelang/warehouse", "limit": 1}]
+
+
+DEV_FULL = Path("/dev/full")  # every write to it fails with ENOSPC: a full disk without filling one
+
+
+@pytest.mark.skipif(not DEV_FULL.exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_message_and_debug_shows_the_traceback(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".run.pid").symlink_to(DEV_FULL)  # the first file a run writes
+    plain = kindbelang(out, "run")
+    assert plain.returncode == 1
+    assert plain.stderr.startswith("FOUT: de schijf is vol") and "Maak ruimte vrij" in plain.stderr
+    assert "Traceback" not in plain.stderr and len(plain.stderr.strip().splitlines()) == 1
+    debug = kindbelang(out, "run", "--debug")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr and "No space left on device" in debug.stderr
+
+
+def test_an_unexpected_error_names_what_to_do(tmp_path):
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("x")
+    result = kindbelang(not_a_dir, "fetch", "82972NED")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("FOUT: ") and "--debug" in result.stderr

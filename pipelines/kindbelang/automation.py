@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -23,8 +22,9 @@ import requests
 
 from kindbelang import settings
 from kindbelang.catalog import CatalogTable, load_catalog
-from kindbelang.cbs_live import FetchPolicy, base_url_from_env, fetch_modified
-from kindbelang.raw_store import table_dir
+from kindbelang.cbs_live import FetchPolicy
+from kindbelang.live_refresh import poll_modified, stored_modified
+from kindbelang.resources import CbsSource
 
 MONITOR_JOB = "monitor"
 WEBHOOK_ENV = "KINDBELANG_WEBHOOK_URL"
@@ -35,21 +35,6 @@ POLL_POLICY = FetchPolicy(connect_timeout=10, read_timeout=30, retries=2, backof
 
 
 # --------------------------------------------------------------------------------------------- releases
-
-
-def _stored_modified(table_id: str) -> str | None:
-    """Modified of the release in the raw store: the baseline for a table the cursor has not seen yet."""
-    path = table_dir(settings.paths().live_raw, table_id) / "metadata.json"
-    if not path.exists():
-        return None
-    return (json.loads(path.read_text(encoding="utf-8")).get("table_infos") or {}).get("Modified")
-
-
-def _poll(base_url: str, entry: CatalogTable) -> tuple[CatalogTable, str | None, str | None]:
-    try:
-        return entry, fetch_modified(base_url, entry.id, policy=POLL_POLICY), None
-    except Exception as exc:  # noqa: BLE001  one unreachable table must not hide the others' releases
-        return entry, None, str(exc)
 
 
 def _selection(context: dg.SensorEvaluationContext, entry: CatalogTable) -> list[dg.AssetKey]:
@@ -70,25 +55,26 @@ def _selection(context: dg.SensorEvaluationContext, entry: CatalogTable) -> list
 @dg.sensor(
     name="cbs_release_sensor",
     job_name=MONITOR_JOB,
-    minimum_interval_seconds=6 * 3600,
+    # Six hours by default; a test (or an impatient operator) sets KINDBELANG_SENSOR_INTERVAL in seconds.
+    minimum_interval_seconds=int(os.environ.get("KINDBELANG_SENSOR_INTERVAL") or 6 * 3600),
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Vraagt TableInfos.Modified op voor elke tabel in catalog.yaml en ververst een tabel (live) "
                 "plus alles wat ervan afhangt zodra CBS een nieuwe versie publiceert.",
 )
 def cbs_release_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     cursor: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    base_url = base_url_from_env()
     tables = load_catalog()
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        polled = list(pool.map(lambda entry: _poll(base_url, entry), tables))
+    # Each table through its own API (v3 TableInfos or v4 Properties), as catalog.yaml says.
+    polled = poll_modified(CbsSource(mode="live"), [entry.id for entry in tables], POLL_POLICY)
 
     run_requests, errors = [], []
-    for entry, modified, error in polled:
-        if error is not None:
-            errors.append(error)
-            context.log.warning(f"{entry.id}: Modified not available: {error}")
+    for entry in tables:
+        modified = polled[entry.id]
+        if isinstance(modified, Exception):
+            errors.append(str(modified))
+            context.log.warning(f"{entry.id}: Modified not available: {modified}")
             continue
-        seen = cursor.get(entry.id) or _stored_modified(entry.id)
+        seen = cursor.get(entry.id) or stored_modified(settings.paths().live_raw, entry.id)
         cursor[entry.id] = modified
         if modified == seen:
             continue

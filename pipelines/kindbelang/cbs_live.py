@@ -29,13 +29,15 @@ import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import polars as pl
 import requests
 import urllib3
 
+from kindbelang.progress import seconds_nl
 from kindbelang.raw_store import DIMENSION_SCHEMA, RawTable, coverage
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class CbsFetchError(RuntimeError):
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """Timeouts, retries and concurrency. Delays are in seconds."""
+    """Timeouts, retries, the deadline and concurrency. Delays are in seconds."""
 
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
@@ -73,8 +75,12 @@ class FetchPolicy:
     backoff_base: float = 1.0  # delay before retry n (0-based): base * 2**n, plus up to 25% jitter
     backoff_max: float = 60.0
     max_retry_after: float = 300.0  # a longer Retry-After is an error, not a sleep
-    workers: int = 4  # concurrent requests (pages and dimension lists)
+    deadline: float = 900.0  # the whole fetch of one table, retries and waits included
+    workers: int = 8  # concurrent requests within one table (pages and dimension lists)
     user_agent: str = f"kindbelang/0.1 python-requests/{requests.__version__}"
+    # Shared by the tables of one refresh: at most this many requests at once (a threading.Semaphore).
+    connections: object = field(default=None, compare=False)
+    progress: object = field(default=None, compare=False)  # kindbelang.progress.FetchProgress
 
 
 def base_url_from_env(environ: dict | None = None) -> str:
@@ -84,12 +90,14 @@ def base_url_from_env(environ: dict | None = None) -> str:
 
 def policy_from_env(environ: dict | None = None) -> FetchPolicy:
     """FetchPolicy defaults, overridable for tests and slow links: KINDBELANG_CBS_RETRIES (extra attempts),
-    KINDBELANG_CBS_BACKOFF (first retry delay, s), KINDBELANG_CBS_TIMEOUT (read timeout, s)."""
+    KINDBELANG_CBS_BACKOFF (first retry delay, s), KINDBELANG_CBS_TIMEOUT (read timeout, s),
+    KINDBELANG_CBS_DEADLINE (whole table, s)."""
     env = environ if environ is not None else os.environ
     overrides = {}
     for name, field_name, kind in (("KINDBELANG_CBS_RETRIES", "retries", int),
                                    ("KINDBELANG_CBS_BACKOFF", "backoff_base", float),
-                                   ("KINDBELANG_CBS_TIMEOUT", "read_timeout", float)):
+                                   ("KINDBELANG_CBS_TIMEOUT", "read_timeout", float),
+                                   ("KINDBELANG_CBS_DEADLINE", "deadline", float)):
         if env.get(name):
             try:
                 overrides[field_name] = kind(env[name])
@@ -105,11 +113,17 @@ def entity_url(base_url: str, table_id: str, entity: str) -> str:
 # --------------------------------------------------------------------------------------------------- HTTP
 
 
+class DeadlineExceeded(CbsFetchError):
+    """The table was not complete within FetchPolicy.deadline (a hanging or very slow server)."""
+
+
 class _Http:
-    """GET with timeouts and retries; one requests.Session per thread (Sessions are not thread-safe)."""
+    """GET with timeouts, retries and one deadline for the whole table; one requests.Session per thread
+    (Sessions are not thread-safe). The deadline starts when the table's fetch starts."""
 
     def __init__(self, table_id: str, policy: FetchPolicy):
         self.table_id, self.policy = table_id, policy
+        self.started = time.monotonic()
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -130,23 +144,29 @@ class _Http:
                 session.close()
             self._sessions.clear()
 
+    def remaining(self, url: str) -> float:
+        left = self.policy.deadline - (time.monotonic() - self.started)
+        if left <= 0:
+            raise DeadlineExceeded(self.table_id, url, f"not complete within the deadline of "
+                                   f"{self.policy.deadline:g} s (KINDBELANG_CBS_DEADLINE): the server is not "
+                                   "answering or too slow")
+        return left
+
     def get(self, url: str) -> bytes:
         policy = self.policy
         for attempt in range(policy.retries + 1):
             last = attempt == policy.retries
+            left = self.remaining(url)
             try:
-                response = self.session().get(url, timeout=(policy.connect_timeout, policy.read_timeout),
-                                              stream=True)
-                try:  # one read of the whole body: much faster than requests' 10 kB iter_content
-                    body = response.raw.read(decode_content=True)
-                finally:
-                    response.close()  # the connection is back in the pool once fully read
+                response, body = self._request(url, timeout=(min(policy.connect_timeout, left),
+                                                             min(policy.read_timeout, left)))
             except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
                 # refused, reset (before or in the middle of the body), timed out, truncated body
+                self.remaining(url)  # a timeout cut short by the deadline is the deadline's error
                 if last:
                     raise CbsFetchError(self.table_id, url, f"{type(exc).__name__} after "
                                         f"{attempt + 1} attempts: {exc}") from exc
-                self._sleep(attempt, None, url, f"{type(exc).__name__}: {exc}")
+                self._sleep(attempt, None, url, f"{type(exc).__name__}: {exc}", "geen antwoord")
                 continue
             except requests.RequestException as exc:  # invalid URL, too many redirects, ...
                 raise CbsFetchError(self.table_id, url, f"{type(exc).__name__}: {exc}") from exc
@@ -158,10 +178,20 @@ class _Http:
                 raise CbsFetchError(self.table_id, url, reason)
             if last:
                 raise CbsFetchError(self.table_id, url, f"{reason} (after {attempt + 1} attempts)")
-            self._sleep(attempt, response.headers.get("Retry-After"), url, reason)
+            self._sleep(attempt, response.headers.get("Retry-After"), url, reason, f"HTTP {status}")
         raise AssertionError("unreachable")
 
-    def _sleep(self, attempt: int, retry_after: str | None, url: str, reason: str) -> None:
+    def _request(self, url: str, timeout: tuple[float, float]):
+        progress = self.policy.progress
+        with self.policy.connections or nullcontext(), (
+                progress.waiting(self.table_id, _short(url)) if progress else nullcontext()):
+            response = self.session().get(url, timeout=timeout, stream=True)
+            try:  # one read of the whole body: much faster than requests' 10 kB iter_content
+                return response, response.raw.read(decode_content=True)
+            finally:
+                response.close()  # the connection is back in the pool once fully read
+
+    def _sleep(self, attempt: int, retry_after: str | None, url: str, reason: str, short_reason: str) -> None:
         policy = self.policy
         delay = _retry_after_seconds(retry_after) if retry_after else None
         if delay is not None and delay > policy.max_retry_after:
@@ -170,9 +200,23 @@ class _Http:
         if delay is None:
             delay = min(policy.backoff_max, policy.backoff_base * 2**attempt)
             delay += delay * 0.25 * random.random()
-        log.warning("%s: %s -> %s; retry %d/%d in %.2f s", self.table_id, url, reason, attempt + 1,
-                    policy.retries, delay)
+        if delay >= self.remaining(url):
+            raise DeadlineExceeded(self.table_id, url, f"{reason}; the next retry (in {delay:.1f} s) would pass "
+                                   f"the deadline of {policy.deadline:g} s (KINDBELANG_CBS_DEADLINE)")
+        # Shown as a progress line when someone watches, else as a warning in the log.
+        log.log(logging.INFO if policy.progress else logging.WARNING, "%s: %s -> %s; retry %d/%d in %.2f s",
+                self.table_id, url, reason, attempt + 1, policy.retries, delay)
+        if policy.progress:
+            policy.progress.note(self.table_id, f"{short_reason} op {_short(url)}; opnieuw over "
+                                 f"{seconds_nl(delay)} (poging {attempt + 2} van {policy.retries + 1})")
         time.sleep(delay)
+
+
+def _short(url: str) -> str:
+    """The part of a CBS URL that says what is asked: ``TypedDataSet?$skip=10000``."""
+    path, _, query = url.partition("?")
+    rest = "&".join(q for q in query.split("&") if q and not q.startswith("$format"))
+    return path.rstrip("/").rsplit("/", 1)[-1] + (f"?{rest}" if rest else "")
 
 
 def _retry_after_seconds(value: str) -> float | None:
@@ -311,26 +355,31 @@ class _Fetcher:
     def url(self, entity: str) -> str:
         return entity_url(self.base_url, self.table_id, entity)
 
-    def records(self, entity: str) -> list[dict]:
-        """A whole (small) entity set, following nextLinks sequentially."""
-        url, seen, out = self.url(entity), set(), []
-        while url is not None:
-            seen.add(url)
-            page = _parse_records(self.table_id, url, self.http.get(url))
-            out.extend(page.records)
-            if page.next_link in seen:
-                raise CbsFetchError(self.table_id, page.next_link, f"odata.nextLink repeats a page already "
-                                    f"fetched (from {url})")
-            url = page.next_link
-        return out
+    def records(self, entity: str, expected: int | None = None) -> list[dict]:
+        """A whole metadata entity set. ``expected``: its length in the previous release, so that the pages of
+        a long list (WijkenEnBuurten) can be asked for at once; without it they follow one by one."""
+        url = self.url(entity)
+        first = _parse_records(self.table_id, url, self.http.get(url))
+        if first.next_link is None:
+            return first.records
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"cbs-{self.table_id}-{entity}") as pool:
+            pages = follow_pages(self.table_id, first, expected,
+                                 lambda link: _parse_records(self.table_id, link, self.http.get(link)), pool)
+        return [record for page in pages for record in page.records]
 
-    def dataset(self, parser: _DataSetParser, record_count: int | None, pool: ThreadPoolExecutor) -> list[_Page]:
-        first_url = self.url("TypedDataSet")
-        first = parser.parse(first_url, self.http.get(first_url))
-        return follow_pages(self.table_id, first, record_count, lambda url: self._page(parser, url), pool)
+    def dataset(self, parser: _DataSetParser, first_body: bytes, record_count: int | None,
+                pool: ThreadPoolExecutor) -> list[_Page]:
+        first = self._parsed(parser, self.url("TypedDataSet"), first_body)
+        if self.policy.progress and first.rows and record_count:
+            self.policy.progress.pages_expected(self.table_id, math.ceil(record_count / first.rows))
+        return follow_pages(self.table_id, first, record_count,
+                            lambda url: self._parsed(parser, url, self.http.get(url)), pool)
 
-    def _page(self, parser: _DataSetParser, url: str) -> _Page:
-        return parser.parse(url, self.http.get(url))
+    def _parsed(self, parser: _DataSetParser, url: str, body: bytes) -> _Page:
+        page = parser.parse(url, body)
+        if self.policy.progress:
+            self.policy.progress.page_done(self.table_id, page.rows)
+        return page
 
 
 def follow_pages(table_id: str, first, total: int | None, get_page, pool: ThreadPoolExecutor,
@@ -373,28 +422,36 @@ def follow_pages(table_id: str, first, total: int | None, get_page, pool: Thread
 
 
 def fetch_table(table_id: str, base_url: str = DEFAULT_BASE_URL, *, policy: FetchPolicy | None = None,
-                fetched_at: datetime | None = None) -> RawTable:
+                fetched_at: datetime | None = None, previous: RawTable | None = None) -> RawTable:
     """Fetch ``table_id`` completely from ``base_url`` (e.g. https://opendata.cbs.nl) into a RawTable.
 
-    Raises CbsFetchError on any failure after retries, malformed pages, repeating links or a row count
-    that disagrees with TableInfos.RecordCount. Writes nothing.
+    Two rounds of concurrent requests: TableInfos, DataProperties, the first data page and (known from
+    ``previous``, the release stored before) the dimension lists; then every predictable data page and any
+    dimension list ``previous`` did not have. Raises CbsFetchError on any failure after retries, malformed
+    pages, repeating links or a row count that disagrees with TableInfos.RecordCount. Writes nothing.
     """
     table_id = table_id.upper()
     policy = policy or FetchPolicy()
     fetched_at = fetched_at or datetime.now(timezone.utc)
     fetcher = _Fetcher(table_id, base_url, policy)
+    data_url = fetcher.url("TypedDataSet")
+    known = _dimension_sizes(previous)
     pool = ThreadPoolExecutor(max_workers=max(1, policy.workers), thread_name_prefix=f"cbs-{table_id}")
     try:
         infos_f = pool.submit(fetcher.records, "TableInfos")
         props_f = pool.submit(fetcher.records, "DataProperties")
+        first_f = pool.submit(fetcher.http.get, data_url)
+        dim_futures: dict[str, Future] = {d: pool.submit(fetcher.records, d, n) for d, n in known.items()}
         infos, props = infos_f.result(), props_f.result()
         table_infos = _one_table_infos(table_id, fetcher.url("TableInfos"), infos)
         columns, dims = _wire_columns(table_id, fetcher.url("DataProperties"), props)
-        dim_futures: dict[str, Future] = {d: pool.submit(fetcher.records, d) for d in dims}
+        for gone in set(dim_futures) - set(dims):  # the previous release had a dimension this one has not
+            dim_futures.pop(gone).cancel()
+        dim_futures.update({d: pool.submit(fetcher.records, d) for d in dims if d not in dim_futures})
         record_count = table_infos.get("RecordCount")
         record_count = record_count if isinstance(record_count, int) and not isinstance(record_count, bool) else None
-        pages = fetcher.dataset(_DataSetParser(table_id, columns), record_count, pool)
-        dim_lists = {d: f.result() for d, f in dim_futures.items()}
+        pages = fetcher.dataset(_DataSetParser(table_id, columns), first_f.result(), record_count, pool)
+        dim_lists = {d: dim_futures[d].result() for d in dims}
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         fetcher.http.close()
@@ -402,7 +459,6 @@ def fetch_table(table_id: str, base_url: str = DEFAULT_BASE_URL, *, policy: Fetc
     pool.shutdown(wait=True)
     fetcher.http.close()
 
-    data_url = fetcher.url("TypedDataSet")
     rows = sum(p.rows for p in pages)
     if record_count is not None and rows != record_count:
         raise CbsFetchError(table_id, data_url, f"received {rows} rows in {len(pages)} pages, "
@@ -435,6 +491,14 @@ def fetch_table(table_id: str, base_url: str = DEFAULT_BASE_URL, *, policy: Fetc
         "coverage": coverage(data, region_dim),
     }
     return RawTable(table_id, data, dimensions, metadata)
+
+
+def _dimension_sizes(previous: RawTable | None) -> dict[str, int]:
+    """Dimension name -> number of codes in the previous release (empty without one)."""
+    if previous is None or previous.dimensions.is_empty():
+        return {}
+    counts = previous.dimensions.group_by("dimension").len()
+    return dict(zip(counts["dimension"].to_list(), counts["len"].to_list()))
 
 
 def fetch_modified(base_url: str, table_id: str, *, policy: FetchPolicy | None = None) -> str:

@@ -71,8 +71,10 @@ def run_monitor(args: argparse.Namespace) -> int:
         # Fetch every table before the job starts: one failing table stops the run with DuckDB untouched.
         from kindbelang.catalog import load_catalog
 
-        print("CBS-tabellen live ophalen ...", flush=True)
-        if fetch_tables([t.id for t in load_catalog()], quiet=True):
+        print("CBS-tabellen live bijwerken (alleen nieuwe versies) ...", flush=True)
+        if fetch_tables([t.id for t in load_catalog()], quiet=True, changed_only=True):
+            print("Niet gepubliceerd: niet elke CBS-tabel kon worden opgehaald (zie boven); het warehouse en de "
+                  "publicatie zijn ongewijzigd.", file=sys.stderr)
             return 1
         cbs_config["prefetched"] = True
 
@@ -113,7 +115,8 @@ def run_monitor(args: argparse.Namespace) -> int:
         for event in result.all_events:
             # A failed blocking check is already explained above, expectation by expectation.
             if event.is_step_failure and "blocking asset check failed" not in event.step_failure_data.error.message:
-                print(f"FOUT in {event.step_key}: {root_cause(event.step_failure_data.error)}", file=sys.stderr)
+                print(f"FOUT in {event.step_key}: {explain(root_cause(event.step_failure_data.error))}",
+                      file=sys.stderr)
         print(f"Niet gepubliceerd; het vorige gepubliceerde warehouse blijft staan. Details: "
               f"{settings.paths().quality / result.run_id / 'index.html'}", file=sys.stderr)
         return 1
@@ -216,35 +219,62 @@ def fetch(args: argparse.Namespace) -> int:
 
 
 def fetch_tables(ids: list[str], *, into=None, keep_previous: bool = True, accept_any_change: bool = False,
-                 quiet: bool = False, api: str | None = None) -> int:
-    """Fetch each table live into the raw store (or ``into``); one JSON line per table. 1 if any failed.
-    ``api`` "v3"/"v4" for every table; None: each catalog entry's own (default v3)."""
+                 quiet: bool = False, api: str | None = None, changed_only: bool = False) -> int:
+    """Fetch the tables live into the raw store (or ``into``), several at once, with progress on stderr and
+    one JSON line per table on stdout (unless ``quiet``). 1 if any failed; what failed is then untouched.
+    ``api`` "v3"/"v4" for every table; None: each catalog entry's own (default v3). ``changed_only``: only
+    tables whose Modified at CBS differs from the stored release."""
+    from kindbelang.live_refresh import refresh
+    from kindbelang.progress import FetchProgress
     from kindbelang.resources import CbsSource
 
-    source, failed = CbsSource(mode="live", api=api or ""), 0
-    for table_id in ids:
-        line = {"table": table_id.upper(), "rows": None, "columns": None, "modified": None}
-        try:
-            if not TABLE_ID.match(table_id):
-                raise ValueError(f"{table_id!r} is not a CBS table id")
-            outcome = source.fetch(table_id, into=into, keep_previous=keep_previous,
-                                   accept_any_change=accept_any_change)
-        except Exception as exc:  # noqa: BLE001  report every table, then fail as a whole
-            failed += 1
-            message = str(exc)
-            if not message.startswith("CBS table"):  # CbsFetchError/SchemaChangeError already name table and URL
-                message = f"CBS table {table_id}: {type(exc).__name__}: {exc}"
-            line.update(status="error", error=message)
-            print(f"FOUT bij ophalen van {table_id}: {message}", file=sys.stderr)
-        else:
-            table = outcome.table
-            line.update(rows=table.data.height, columns=table.data.width, modified=table.modified,
-                        status=outcome.status)
-            if outcome.accepted_changes:
-                line["schema_changes"] = outcome.accepted_changes
-        if not quiet:
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-    return 1 if failed else 0
+    bad = [t for t in ids if not TABLE_ID.match(t)]
+    if bad:
+        print(f"FOUT: geen CBS-tabelnummer: {', '.join(map(repr, bad))} (bijvoorbeeld 82972NED)", file=sys.stderr)
+        return 2
+    ids = [t.upper() for t in ids]
+    with FetchProgress() as progress:
+        results = refresh(CbsSource(mode="live", api=api or ""), ids, changed_only=changed_only, into=into,
+                          keep_previous=keep_previous, accept_any_change=accept_any_change, progress=progress)
+    for result in results:
+        if result.error is not None:
+            print(fetch_failure_message(result.table_id, result.error), file=sys.stderr)
+        if not quiet and result.status != "same release":
+            print(json.dumps(fetch_line(result), ensure_ascii=False), flush=True)
+    return 1 if any(r.error is not None for r in results) else 0
+
+
+def fetch_line(result) -> dict:
+    line = {"table": result.table_id, "rows": None, "columns": None, "modified": None}
+    if result.error is not None:
+        message = str(result.error)
+        if not message.startswith("CBS table"):  # CbsFetchError/SchemaChangeError already name table and URL
+            message = f"CBS table {result.table_id}: {type(result.error).__name__}: {result.error}"
+        return {**line, "status": "error", "error": message}
+    table = result.outcome.table
+    line.update(rows=table.data.height, columns=table.data.width, modified=table.modified, status=result.status)
+    if result.outcome.accepted_changes:
+        line["schema_changes"] = result.outcome.accepted_changes
+    return line
+
+
+def fetch_failure_message(table_id: str, error: Exception) -> str:
+    """One Dutch message per failed table: what went wrong (CBS's own words), that nothing was lost, what to do."""
+    from kindbelang.cbs_live import DeadlineExceeded
+    from kindbelang.resources import SchemaChangeError
+
+    if isinstance(error, SchemaChangeError):
+        advice = ("Verwacht u deze wijziging, zet haar dan onder accept_schema_change bij deze tabel in "
+                  "catalog.yaml, of haal op met --accept-schema-change.")
+    elif isinstance(error, DeadlineExceeded):
+        advice = ("Probeer het later opnieuw; geef een trage server meer tijd met KINDBELANG_CBS_DEADLINE "
+                  "(seconden per tabel).")
+    else:
+        advice = ("Controleer de verbinding en KINDBELANG_CBS_URL / KINDBELANG_CBS_V4_URL, en probeer het later "
+                  f"opnieuw: kindbelang fetch {table_id}")
+    detail = str(error) if str(error).startswith("CBS table") else f"{type(error).__name__}: {error}"
+    return (f"FOUT: CBS-tabel {table_id} niet opgehaald. {advice} Er is niets overschreven: de vorige versie "
+            f"blijft staan.\n  details: {detail}")
 
 
 def root_cause(error) -> str:
@@ -303,10 +333,70 @@ def sql(args: argparse.Namespace) -> int:
     return 0
 
 
+DISK_FULL = ("No space left on device", "database or disk is full", "disk is full", "Disk quota exceeded")
+
+
+def failure_message(error: BaseException) -> str:
+    """One Dutch message for an error no command handled itself: what happened, what is safe, what to do."""
+    import errno
+
+    chain, seen = [], error
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    full = next((e for e in chain if (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT))
+                 or any(text in str(e) for text in DISK_FULL)), None)
+    if full is not None:
+        where = getattr(full, "filename", None) or settings.out_dir()
+        return (f"FOUT: de schijf is vol (bij het schrijven van {where}). Er is niets gepubliceerd: de vorige "
+                f"publicatie en de ruwe data blijven staan. Maak ruimte vrij (of zet KINDBELANG_OUT op een schijf "
+                f"met ruimte) en draai het commando opnieuw.")
+    denied = next((e for e in chain if isinstance(e, PermissionError)), None)
+    if denied is not None:
+        return (f"FOUT: geen toegang tot {denied.filename or 'een bestand'} ({denied.strerror}). Controleer de "
+                f"rechten op {settings.out_dir()} (of zet KINDBELANG_OUT) en draai opnieuw.")
+    return (f"FOUT: onverwachte fout: {type(error).__name__}: {error}. De vorige publicatie blijft staan. "
+            f"Draai hetzelfde commando met --debug voor de volledige foutmelding en meld die.")
+
+
+def explain(cause: str) -> str:
+    """A step's root cause, with what to do when it is a full disk."""
+    if any(text in cause for text in DISK_FULL):
+        return f"{cause} (de schijf is vol: maak ruimte vrij of zet KINDBELANG_OUT op een schijf met ruimte)"
+    return cause
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Every command ends in its exit code and, on failure, one message; --debug shows the traceback too."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("KINDBELANG_DEBUG") == "1"
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("Afgebroken (Ctrl-C). De vorige publicatie blijft staan; de volgende run ruimt halve bestanden op.",
+              file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  the last line of defence: a message, not a traceback
+        if debug:
+            raise
+        print(failure_message(error), file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="bij een fout de volledige Python-foutmelding tonen (voor ontwikkelaars)")
     parser = argparse.ArgumentParser(prog="kindbelang", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="alle assets materialiseren")
+
+    def add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], **kwargs)
+
+    run_parser = add_parser("run", help="alle assets materialiseren")
     run_parser.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                             help="snapshot (standaard, offline) of live (CBS OData)")
     run_parser.add_argument("--wait", type=float, default=0, metavar="SECONDEN",
@@ -316,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "run, en wat daarvan afhangt)")
     run_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests, benchmarks
     run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run"))
-    sql_parser = commands.add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
+    sql_parser = add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
     sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sql_parser.add_argument("--limit", type=int, default=1000, metavar="N",
@@ -324,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser.add_argument("--memory", default="2GB", metavar="GROOTTE",
                             help="geheugenlimiet van DuckDB voor deze query (standaard 2GB)")
     sql_parser.set_defaults(handler=sql)
-    fetch_parser = commands.add_parser(
+    fetch_parser = add_parser(
         "fetch", help="CBS-tabellen live ophalen naar <out>/raw (één JSON-regel per tabel)")
     fetch_parser.add_argument("tables", nargs="*", metavar="TABLE_ID", help="CBS-tabelnummers, bv. 82972NED")
     fetch_parser.add_argument("--update-snapshot", action="store_true",
@@ -339,10 +429,23 @@ def main(argv: list[str] | None = None) -> int:
     fetch_parser.add_argument("--wait", type=float, default=0, metavar="SECONDEN",
                               help="wachten als er al een run of ophaalactie loopt (standaard: meteen stoppen)")
     fetch_parser.set_defaults(handler=exclusive(fetch, "kindbelang fetch"))
-    commands.add_parser("ui", help="Dagster-webinterface op de projectinstantie (geschiedenis, controles)"
+    add_parser("ui", help="Dagster-webinterface op de projectinstantie (geschiedenis, controles)"
                         ).set_defaults(handler=ui)
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    serve_parser = add_parser("serve", help="Dagster-webserver en -daemon als dienst (schema en sensor "
+                                       "draaien echt); zie docs/deployment.md")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument("--no-webserver", action="store_true", help="alleen de daemon (schema's en sensoren)")
+    serve_parser.add_argument("--start-automation", action="store_true",
+                              help="de releasesensor, het maandschema en de foutsensor aanzetten")
+    serve_parser.set_defaults(handler=serve)
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    from kindbelang.service import serve as serve_service
+
+    return serve_service(args)
 
 
 if __name__ == "__main__":

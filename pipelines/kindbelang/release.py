@@ -71,7 +71,13 @@ def switch(out: Path, release: Path) -> None:
     link = out / f".{CURRENT}.{uuid.uuid4().hex}.tmp"
     os.symlink(f"{RELEASES}/{release.name}", link)
     previous = current(out)
+    copied, aside = out / CURRENT, out / f".{CURRENT}.{uuid.uuid4().hex}.old.tmp"
+    if copied.is_dir() and not copied.is_symlink():
+        # An output directory copied without its links (cp -r, a restored backup): the copy of a release
+        # goes, the release itself is still under releases/.
+        os.replace(copied, aside)
     os.replace(link, out / CURRENT)
+    shutil.rmtree(aside, ignore_errors=True)
     for half in HALVES:
         _fixed_link(out, half)
     keep = {release.name} | ({previous.name} if previous else set())

@@ -98,9 +98,30 @@ class CbsSource(dg.ConfigurableResource):
 
         return (self.base_url or base_url_from_env()).rstrip("/")
 
+    def api_of(self, table_id: str) -> str:
+        """"v3" or "v4": this resource's api, else the catalog entry's (default v3)."""
+        from kindbelang.catalog import find_catalog_table
+
+        entry = find_catalog_table(table_id)
+        api = self.api or (entry.api if entry else "v3")
+        if api not in ("v3", "v4"):
+            raise ValueError(f"unknown CBS api {api!r} (use 'v3' or 'v4')")
+        return api
+
+    def modified(self, table_id: str, policy=None) -> str:
+        """The table's Modified at CBS (one small request): the release signal."""
+        if self.api_of(table_id) == "v4":
+            from kindbelang.cbs_v4 import fetch_modified_v4, v4_base_url_from_env
+
+            return fetch_modified_v4(v4_base_url_from_env(), table_id, policy=policy)
+        from kindbelang.cbs_live import fetch_modified
+
+        return fetch_modified(self.resolved_base_url(), table_id, policy=policy)
+
     def fetch(self, table_id: str, *, into: Path | None = None, keep_previous: bool = True,
-              accept_any_change: bool = False) -> FetchOutcome:
+              accept_any_change: bool = False, policy=None) -> FetchOutcome:
         """Fetch ``table_id`` live into ``into`` (default <out>/raw): complete, schema-checked, atomic.
+        ``policy``: a cbs_live.FetchPolicy (default from the environment).
 
         Raises CbsFetchError (fetch failed) or SchemaChangeError; either way nothing is written.
         """
@@ -110,9 +131,8 @@ class CbsSource(dg.ConfigurableResource):
         table_id = table_id.upper()
         root = into or settings.paths().live_raw
         entry = find_catalog_table(table_id)
-        api = self.api or (entry.api if entry else "v3")
-        if api not in ("v3", "v4"):
-            raise ValueError(f"unknown CBS api {api!r} (use 'v3' or 'v4')")
+        api = self.api_of(table_id)
+        policy = policy or policy_from_env()
         stored = read_raw_table(root, table_id) if (table_dir(root, table_id) / "metadata.json").exists() else None
         previous, against = stored, f"the previous version in {table_dir(root, table_id)}"
         snapshot = Path(self.snapshot_dir) if self.snapshot_dir else settings.SNAPSHOT_DIR
@@ -124,11 +144,11 @@ class CbsSource(dg.ConfigurableResource):
             from kindbelang.cbs_v4 import fetch_table_v4, v4_base_url_from_env, v4_entity_url
 
             url = v4_base_url_from_env()
-            new = fetch_table_v4(table_id, url, policy=policy_from_env())
+            new = fetch_table_v4(table_id, url, policy=policy)
             schema_url = v4_entity_url(url, table_id, "MeasureCodes")
         else:
             url = self.resolved_base_url()
-            new = fetch_table(table_id, url, policy=policy_from_env())
+            new = fetch_table(table_id, url, policy=policy, previous=previous)
             schema_url = entity_url(url, table_id, "DataProperties")
         changes = schema_differences(previous, new) if previous is not None else []
         refused = [c for c in changes if not (accept_any_change or (entry and entry.accepts_schema_change(c)))]
