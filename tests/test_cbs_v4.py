@@ -454,9 +454,19 @@ def test_cli_fetch_v4_failure_is_one_dutch_message(v4, cli_env, capsys):
     progress, message = [line for line in err.splitlines() if line.startswith("[")], err.split("FOUT: ")[1:]
     assert len(message) == 1 and "Traceback" not in err
     assert f"{TABLE}: MISLUKT na " in progress[-1]
-    assert message[0].startswith(f"CBS-tabel {TABLE} niet opgehaald. Controleer de verbinding")
+    assert message[0].startswith(f"CBS-tabel {TABLE} niet opgehaald. CBS antwoordde niet, met een fout of "
+                                 "onvolledig.")
     assert "Er is niets overschreven" in message[0]
     assert f"details: CBS table {TABLE}: {v4.base_url}/CBS/{TABLE}/" in message[0] and "HTTP 503" in message[0]
     line = json.loads(out)
     assert line["table"] == TABLE and line["status"] == "error"
     assert not (cli_env / "raw" / TABLE).exists()
+
+
+def test_the_release_signal_of_a_v4_table_is_its_properties_modified(v4, monkeypatch):
+    """The release sensor and `run --source live` ask each table through its own API (kindbelang.live_refresh)."""
+    from kindbelang.live_refresh import poll_modified
+
+    monkeypatch.setenv("KINDBELANG_CBS_V4_URL", v4.base_url)
+    assert poll_modified(CbsSource(mode="live", api="v4"), [TABLE]) == {TABLE: "2020-06-19T02:00:00+02:00"}
+    assert v4.count(entity="Properties") == 1 and v4.count(entity="Observations") == 0

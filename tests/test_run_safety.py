@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,29 @@ def test_an_unexpected_error_names_what_to_do(tmp_path):
     result = kindbelang(not_a_dir, "fetch", "82972NED")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("FOUT: ") and "--debug" in result.stderr
+
+
+def test_a_run_of_the_service_holds_back_run_and_fetch(tmp_path, monkeypatch):
+    """A sensor run the daemon launched (here: its record in the instance, as the daemon writes it) keeps the
+    CLI's writers out: they refuse with a message instead of writing beside it."""
+    import dagster as dg
+
+    from kindbelang.automation import WAREHOUSE_TAG
+    from kindbelang.cli import use_project_instance
+
+    out = tmp_path / "out"
+    monkeypatch.setenv("KINDBELANG_OUT", str(out))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    use_project_instance()
+    instance = dg.DagsterInstance.get()
+    run = dg.DagsterRun(job_name="monitor", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED,
+                        tags={**WAREHOUSE_TAG, "dagster/sensor_name": "cbs_release_sensor"})
+    instance.add_run(run)
+    monkeypatch.delenv("DAGSTER_HOME")
+    for command in (["fetch", "82972NED"], ["run"]):
+        refused = kindbelang(out, *command)
+        assert refused.returncode == 3, refused.stderr
+        assert refused.stderr.startswith(f"FOUT: Er loopt een run van de dienst (kindbelang serve: run "
+                                         f"{run.run_id[:8]} van cbs_release_sensor)")
+    assert not (out / "raw").exists() and not (out / "kindbelang.duckdb").exists()
+    instance.report_run_failed(run, "test")

@@ -369,9 +369,11 @@ class _Fetcher:
 
     def dataset(self, parser: _DataSetParser, first_body: bytes, record_count: int | None,
                 pool: ThreadPoolExecutor) -> list[_Page]:
-        first = self._parsed(parser, self.url("TypedDataSet"), first_body)
-        if self.policy.progress and first.rows and record_count:
-            self.policy.progress.pages_expected(self.table_id, math.ceil(record_count / first.rows))
+        first = parser.parse(self.url("TypedDataSet"), first_body)
+        if self.policy.progress:
+            if first.rows and record_count:
+                self.policy.progress.pages_expected(self.table_id, math.ceil(record_count / first.rows))
+            self.policy.progress.page_done(self.table_id, first.rows)
         return follow_pages(self.table_id, first, record_count,
                             lambda url: self._parsed(parser, url, self.http.get(url)), pool)
 

@@ -38,17 +38,52 @@ def ui(args: argparse.Namespace) -> int:
 
 
 def exclusive(handler, command: str):
-    """Run ``handler`` holding the output directory's writer lock (run and fetch both write there)."""
+    """Run ``handler`` holding the output directory's writer lock (run and fetch both write there), and only
+    when no run of the service (kindbelang serve: sensor, schedule, UI) is writing there."""
     def locked(args: argparse.Namespace) -> int:
         from kindbelang.run_lock import RunInProgress, exclusive_run
 
         try:
             with exclusive_run(settings.out_dir(), wait_seconds=args.wait, command=command):
+                wait_for_service_runs(args.wait)
                 return handler(args)
         except RunInProgress as busy:
             print(f"FOUT: {busy}", file=sys.stderr)
             return 3
     return locked
+
+
+def wait_for_service_runs(wait_seconds: float) -> None:
+    """Raise RunInProgress while a run the Dagster daemon launched is still busy (after ``wait_seconds``)."""
+    import time
+
+    from kindbelang.run_lock import RunInProgress
+
+    deadline = time.monotonic() + wait_seconds
+    while (busy := service_run_in_progress()) is not None:
+        if time.monotonic() >= deadline:
+            raise RunInProgress(
+                f"Er loopt een run van de dienst (kindbelang serve: {busy}) op {settings.out_dir()}. Wacht tot die "
+                "klaar is (zie `kindbelang ui`), of geef `--wait <seconden>` mee.")
+        time.sleep(min(2.0, max(0.1, deadline - time.monotonic())))
+
+
+def service_run_in_progress() -> str | None:
+    """The run (id and origin) that the daemon launched and that still writes here; None if there is none."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.paths().dagster_home)
+    if not (home / "history").is_dir():  # this instance never ran anything
+        return None
+    use_project_instance()
+    import dagster as dg
+
+    from kindbelang.automation import WAREHOUSE_TAG
+
+    active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    for run in dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG)):
+        if run.tags.get("kindbelang/launched_by") != "cli":
+            origin = run.tags.get("dagster/sensor_name") or run.tags.get("dagster/schedule_name") or "webinterface"
+            return f"run {run.run_id[:8]} van {origin}"
+    return None
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -270,8 +305,9 @@ def fetch_failure_message(table_id: str, error: Exception) -> str:
         advice = ("Probeer het later opnieuw; geef een trage server meer tijd met KINDBELANG_CBS_DEADLINE "
                   "(seconden per tabel).")
     else:
-        advice = ("Controleer de verbinding en KINDBELANG_CBS_URL / KINDBELANG_CBS_V4_URL, en probeer het later "
-                  f"opnieuw: kindbelang fetch {table_id}")
+        advice = (f"CBS antwoordde niet, met een fout of onvolledig. Probeer het later opnieuw (kindbelang fetch "
+                  f"{table_id}); blijft het misgaan, controleer dan de verbinding en KINDBELANG_CBS_URL / "
+                  "KINDBELANG_CBS_V4_URL.")
     detail = str(error) if str(error).startswith("CBS table") else f"{type(error).__name__}: {error}"
     return (f"FOUT: CBS-tabel {table_id} niet opgehaald. {advice} Er is niets overschreven: de vorige versie "
             f"blijft staan.\n  details: {detail}")

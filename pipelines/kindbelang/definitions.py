@@ -13,8 +13,11 @@ monitor_job = dg.define_asset_job(
     MONITOR_JOB,
     selection=dg.AssetSelection.all(),
     description="Alle CBS-tabellen laden en de monitor opnieuw berekenen.",
-    # DuckDB allows one writer per file: run steps one after another in one process.
+    # DuckDB allows one writer per file: run steps one after another in one process. Every run of it, from the
+    # CLI, the UI or the daemon, carries the writer tag, so the run queue holds the others back (dagster.yaml),
+    # and a hanging run is ended by run monitoring after two hours.
     executor_def=dg.in_process_executor,
+    tags={**automation.WAREHOUSE_TAG, "dagster/max_runtime": "7200"},
 )
 
 # Records the data version (a hash of the stored files) of every CBS table, so the assets that read a changed

@@ -41,10 +41,26 @@ class Stop:
     signal: int | None = None
 
 
+def mark_killed_cli_runs() -> None:
+    """A CLI run killed earlier keeps the writer slot of the run queue until it is marked failed; do that now if
+    no CLI command holds the lock (then it is dead, not busy)."""
+    import dagster as dg
+
+    from kindbelang.cli import clean_up_after_killed_runs
+    from kindbelang.run_lock import RunInProgress, exclusive_run
+
+    try:
+        with exclusive_run(settings.out_dir(), command="kindbelang serve (opstarten)"):
+            clean_up_after_killed_runs(dg.DagsterInstance.get())
+    except RunInProgress:
+        pass  # a kindbelang run or fetch is busy: its run is alive
+
+
 def serve(args: argparse.Namespace) -> int:
     from kindbelang.cli import use_project_instance
 
     use_project_instance()
+    mark_killed_cli_runs()
     stop = Stop()
     _install_handlers(stop)
     if args.start_automation and not start_automation(stop):
