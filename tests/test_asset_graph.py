@@ -123,3 +123,12 @@ def test_generated_sql_reads_exactly_the_declared_inputs(pipeline_run, key):
     (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
     sql = event.materialization.metadata["sql"].value.removeprefix("```sql\n").removesuffix("\n```")
     assert set(referenced_assets(sql, ".".join(key.path))) == set(GRAPH.get(key).parent_keys)
+
+
+def test_every_step_of_a_run_has_a_readable_progress_label():
+    """`kindbelang run` prints one line per step: no hashed Dagster step names."""
+    from kindbelang.cli import step_label
+
+    labels = [step_label(node) for node in defs.resolve_job_def("monitor").graph.node_dict]
+    assert "controle kolomschema's (Dagster, alle tabellen)" in labels
+    assert not [label for label in labels if re.search(r"[0-9a-f]{8}", label)]

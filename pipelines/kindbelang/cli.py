@@ -218,6 +218,8 @@ def step_label(step_key: str) -> str:
     """raw__cbs_82972ned -> raw/cbs_82972ned; a check step names the check and its table."""
     from kindbelang.quality import CHECK_PREFIX
 
+    if step_key.startswith("asset_check_"):  # Dagster's one multi-asset step for build_column_schema_change_checks
+        return "controle kolomschema's (Dagster, alle tabellen)"
     asset, _, check = step_key.partition(f"_{CHECK_PREFIX}")
     asset = asset.replace("__", "/")
     return f"controle {CHECK_PREFIX}{check} op {asset}" if check else asset
