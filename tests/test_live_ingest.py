@@ -280,7 +280,7 @@ def test_failed_live_run_leaves_raw_data_and_warehouse_intact(live_run, server, 
 def test_live_run_fetches_only_new_releases(live_run, server, tmp_path):
     """Nothing new at CBS: only TableInfos is asked, no data page. One new Modified: only that table's data."""
     out = tmp_path / "out"
-    shutil.copytree(live_run, out)
+    shutil.copytree(live_run, out, symlinks=True)  # keep `current` a link: the release compared with
     server.requests.clear()
     quiet = kindbelang(out, server.base_url, "run", "--source", "live")
     assert quiet.returncode == 0, quiet.stderr
@@ -298,3 +298,18 @@ def test_live_run_fetches_only_new_releases(live_run, server, tmp_path):
     with duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True) as con:
         assert con.execute("SELECT modified FROM raw.cbs_tables WHERE table_id = ?", [TABLE]).fetchone() == (
             NEW_RELEASE,)
+        # Same figures in the new release of the table: compared with the live run's release, nothing changed.
+        assert con.execute("SELECT previous_release, revised, new_periods, gone FROM marts.release_comparison"
+                           ).fetchall() == [(os.readlink(live_run / "current").split("/")[-1], 0, 0, 0)]
+
+    # CBS makes 2020 final: every figure of that period from this table is revised, nothing else.
+    server.serve(TABLE, modified="2026-07-31T02:00:00", period_status={"2020JJ00": "Definitief"})
+    final = kindbelang(out, server.base_url, "run", "--source", "live")
+    assert final.returncode == 0, final.stderr
+    with duckdb.connect(str(out / "published" / "kindbelang.duckdb"), read_only=True) as con:
+        changes = con.execute("SELECT DISTINCT change, source_table, period, status_previous, status "
+                              "FROM marts.release_changes").fetchall()
+        revised, status_changed = con.execute(
+            "SELECT revised, status_changed FROM marts.release_comparison").fetchone()
+    assert changes == [("herzien", TABLE, "2020JJ00", "onbekend", "definitief")]
+    assert revised == status_changed > 0

@@ -15,14 +15,15 @@ import duckdb
 
 from kindbelang import release
 from kindbelang.assets.association import association
+from kindbelang.assets.release_changes import release_changes
 from kindbelang.assets.sql_models import discover_models
 from kindbelang.resources import Warehouse
 
 PUBLISHED_DB = "kindbelang.duckdb"
 DICTIONARY = "gegevenswoordenboek.md"
-# Every mart, whichever kind of asset builds it: SQL models, the registry and the Polars association marts.
+# Every mart, whichever kind of asset builds it: SQL models, the registry and the Polars marts.
 MART_KEYS = sorted({("marts", m.name) for m in discover_models() if m.schema == "marts"} | {("marts", "indicators")}
-                   | {tuple(key.path) for key in association.keys})
+                   | {tuple(key.path) for key in (*association.keys, *release_changes.keys)})
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
