@@ -313,3 +313,5 @@ def test_live_run_fetches_only_new_releases(live_run, server, tmp_path):
             "SELECT revised, status_changed FROM marts.release_comparison").fetchone()
     assert changes == [("herzien", TABLE, "2020JJ00", "onbekend", "definitief")]
     assert revised == status_changed > 0
+    page = " ".join((out / "site" / "nieuw.html").read_text(encoding="utf-8").split())
+    assert f"{revised} cijfers gewijzigd, waarvan {status_changed} met een andere releasestatus" in page

@@ -19,7 +19,8 @@ import pytest
 
 from kindbelang.dashboard.builder import PAGES
 from kindbelang.dashboard.formatting import (
-    csv_cell, display_cell, esc, figure_text, nl_number, period_label, script_json, with_unit, write_csv,
+    CSV_LEGEND_LABEL, CSV_LEGEND_TEXT, csv_cell, display_cell, esc, figure_text, nl_number, period_label,
+    read_sourced_csv, script_json, with_unit, write_csv, write_sourced_csv,
 )
 from kindbelang.settings import PROJECT_ROOT
 
@@ -49,6 +50,29 @@ def test_csv_is_dutch_excel(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 byte order mark"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows == [["regio", "waarde"], ["Den Bosch; \"oud\"", "12,5"], ["B", ""], ["C", "3"]]
+
+
+def test_csv_of_figures_gives_each_caveat_once(tmp_path):
+    """A CSV of figures: per row its own `bron` and the key of its caveat; after an empty line the legend with
+    each caveat once, so a long caveat does not fill every row, and a row stays traceable after sorting."""
+    path = tmp_path / "x.csv"
+    long = "Een lange kanttekening; met puntkomma."
+    write_sourced_csv(path, ["regio", "waarde", "status"],
+                      [["A", 12.5, "voorlopig"], ["B", None, "definitief"], ["C", 3.0, "onbekend"]],
+                      ["Bron: CBS, 85098NED", "Bron: CBS, 85098NED", "Bron: Trimbos-instituut, X (2024)"],
+                      [long, long, None])
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.count(long) == 1
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[:4] == [["regio", "waarde", "status", "bron", "kanttekening"],
+                        ["A", "12,5", "voorlopig", "Bron: CBS, 85098NED", "K1"],
+                        ["B", "", "definitief", "Bron: CBS, 85098NED", "K1"],
+                        ["C", "3", "onbekend", "Bron: Trimbos-instituut, X (2024)", ""]]
+    assert rows[4] == [] and rows[5] == [CSV_LEGEND_LABEL, CSV_LEGEND_TEXT] and rows[6] == ["Kanttekening K1", long]
+    header, data, caveats = read_sourced_csv(text)
+    assert header == rows[0] and data == rows[1:4] and caveats == {"K1": long}
 
 
 def test_labels_from_data_are_escaped():
@@ -159,8 +183,12 @@ def test_page_loads_offline_and_renders(visit, site_dir, filename):
         assert page.locator(f"#{chart_id}").get_attribute("aria-describedby")
         block = page.locator(".chart-block", has=page.locator(f"#{chart_id}"))
         assert block.locator("table tbody tr").count() > 0
-        href = block.locator("a[download]").first.get_attribute("href")
-        assert (site_dir / href).exists(), href
+        link = block.locator("a[download]").first
+        href = link.get_attribute("href")
+        if href.startswith("blob:"):  # the map: its CSV is made in the browser from the data it draws
+            assert link.get_attribute("download").endswith(".csv")
+        else:
+            assert (site_dir / href).exists(), href
     # keyboard: the first Tab reaches the skip link, which moves focus to the content
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Naar de inhoud"
@@ -184,12 +212,48 @@ def chart_traces(page, div_id: str) -> list[dict]:
 
 
 def read_download(page, link_selector: str) -> list[list[str]]:
+    """Every line of the CSV a link or button downloads."""
     with page.expect_download() as info:
         page.locator(link_selector).click()
     path = info.value.path()
     raw = Path(path).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV without UTF-8 byte order mark"
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def sourced_table(lines: list[list[str]]) -> tuple[list[str], list[dict], dict[str, str]]:
+    """A CSV of figures (formatting.sourced_csv_rows): its header, its data rows as dicts with the caveat's text
+    in `kanttekening` (not its key), and the caveats {key: text} of its legend. Checks the layout on the way."""
+    assert [] in lines, "no empty line between the data and the legend"
+    end = lines.index([])
+    header, data, legend = lines[0], lines[1:end], lines[end + 1:]
+    assert header[-2:] == ["bron", "kanttekening"], header
+    assert legend[0] == [CSV_LEGEND_LABEL, CSV_LEGEND_TEXT]
+    caveats = {}
+    for row in legend[1:]:
+        assert len(row) == 2 and re.fullmatch(r"Kanttekening K\d+", row[0]), row
+        caveats[row[0].removeprefix("Kanttekening ")] = row[1]
+    assert len(set(caveats.values())) == len(caveats), "a caveat twice in the legend"
+    rows, used = [], set()
+    for row in data:
+        assert len(row) == len(header), row
+        r = dict(zip(header, row))
+        assert r["kanttekening"] == "" or r["kanttekening"] in caveats, r
+        used.add(r["kanttekening"])
+        r["kanttekening"] = caveats.get(r["kanttekening"], "")
+        rows.append(r)
+    assert set(caveats) <= used, "a caveat in the legend that no row refers to"
+    return header, rows, caveats
+
+
+def read_sourced_download(page, link_selector: str) -> tuple[list[str], list[dict], dict[str, str]]:
+    return sourced_table(read_download(page, link_selector))
+
+
+def read_sourced_file(path: Path) -> tuple[list[str], list[dict], dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path} without UTF-8 byte order mark"
+    return sourced_table(list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")))
 
 
 def dutch(text: str) -> float | None:
@@ -203,26 +267,34 @@ def test_map_csv_matches_map(visit):
     assert periods.count() >= 1
     page.locator("#kaart-periode").select_option(index=0)
     key = page.locator("#kaart-periode").input_value()
-    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('href').includes('{key}')")
+    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('download') === 'kaart-{key}.csv'")
     traces = chart_traces(page, "kaart")
     shown = dict(zip(traces[0]["locations"], traces[0]["z"]))
-    rows = read_download(page, "#kaart-csv")
-    from_csv = {r[1]: dutch(r[2]) for r in rows[1:] if r[2]}
+    series = next(s for s in json.loads(page.locator("#kaart-data").text_content())["series"] if s["key"] == key)
+    caveat = json.loads(page.locator("#kaart-data").text_content())["indicators"][series["indicator"]]["caveat"]
+    header, rows, _caveats = read_sourced_download(page, "#kaart-csv")
+    assert header == ["gemeente", "code", "waarde", "eenheid", "periode", "boven_100_gepubliceerd", "status", "bron",
+                      "kanttekening"]
+    from_csv = {r["code"]: dutch(r["waarde"]) for r in rows if r["waarde"]}
     assert from_csv.keys() == shown.keys()
     assert all(abs(from_csv[c] - shown[c]) < 1e-9 for c in shown)
+    # every gemeente of the map, with its status, source and the indicator's caveat
+    assert len(rows) == page.locator("#kaart-tabel tbody tr").count()
+    assert all(r["status"] == series["status"] and r["bron"] == series["source"] and r["kanttekening"] == caveat
+               and r["periode"] == series["periodLabel"] for r in rows)
 
 
 def test_static_chart_csv_matches_figure(visit):
     page = visit("index.html").page
     chart_id = page.locator(".js-plotly-plot").first.get_attribute("id")
     traces = chart_traces(page, chart_id)
-    rows = read_download(page, f"a[data-csv-for='{chart_id}']")
-    assert rows[0][:3] == ["indicator", "periode", "waarde"]
+    header, rows, _caveats = read_sourced_download(page, f"a[data-csv-for='{chart_id}']")
+    assert header[:3] == ["indicator", "periode", "waarde"]
     for trace in traces:
         title = trace["name"].replace("&amp;", "&")
-        mine = [r for r in rows[1:] if esc(r[0]) == trace["name"]]
-        assert [r[1] for r in mine] == trace["x"], title
-        assert [dutch(r[2]) for r in mine] == pytest.approx(trace["y"], nan_ok=True)
+        mine = [r for r in rows if esc(r["indicator"]) == trace["name"]]
+        assert [r["periode"] for r in mine] == trace["x"], title
+        assert [dutch(r["waarde"]) for r in mine] == pytest.approx(trace["y"], nan_ok=True)
 
 
 # ------------------------------------------------------------------------------ marts used by the pages
@@ -356,8 +428,7 @@ def test_household_funnel_flags_exactly_what_the_mart_flags(site_dir, published)
         "SELECT region_code, youth_with_youth_care, one_parent_share, compared_with_national, national_share "
         "FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
         "QUALIFY period_key = max(period_key) OVER ()").fetchall()}
-    with (site_dir / "data" / "huishoudenspositie.csv").open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
+    _header, rows, _caveats = read_sourced_file(site_dir / "data" / "huishoudenspositie.csv")
     assert {r["code"] for r in rows} == set(mart)
     for r in rows:
         n, share, label, p0 = mart[r["code"]]
@@ -370,17 +441,70 @@ def test_household_funnel_flags_exactly_what_the_mart_flags(site_dir, published)
     assert "geen effect van een scheiding op kinderen" in page
 
 
-def test_big_tables_offer_their_latest_year_as_csv(site_dir, published):
+def test_big_tables_offer_their_latest_year_as_csv(visit, published):
     (total, latest) = published.execute("SELECT count(*), max(year) FROM marts.household_position").fetchone()
     (in_latest,) = published.execute(
         "SELECT count(*) FROM marts.household_position WHERE year = ?", [latest]).fetchone()
     assert total > 30_000
-    with (site_dir / "data" / "tabel-household_position.csv").open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
+    page = visit("themas.html").page
+    button = page.locator("button[data-tabel='household_position']")
+    assert button.inner_text() == f"Download de {in_latest} rijen van {latest} als CSV"
+    _header, rows, _caveats = read_sourced_download(page, "button[data-tabel='household_position']")
     assert len(rows) == in_latest and {r["year"] for r in rows} == {str(latest)}
-    page = (site_dir / "themas.html").read_text(encoding="utf-8")
-    assert f"Download de {in_latest} rijen van {latest} als CSV" in page
-    assert "published/parquet/household_position.parquet" in page
+    assert "published/parquet/household_position.parquet" in page.content()
+
+
+def same_cell(text: str, value) -> bool:
+    """A CSV cell is the mart's value: empty for no value (never 0), ja/nee, every digit of a number."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text == ""
+    if isinstance(value, bool):
+        return text == ("ja" if value else "nee")
+    if isinstance(value, int):
+        return text == str(value)
+    if isinstance(value, float):
+        return text != "" and float(text.replace(",", ".")) == value
+    return text == (value if isinstance(value, str) else csv_cell(value))
+
+
+def test_monitor_tables_download_every_row_with_its_source_status_and_caveat(visit, published):
+    """The tables of the monitor on Per thema (no CSV file on the site: the browser makes it from
+    assets/tabellen/<name>.js): every row of the mart (of its latest year where the table is big), every value
+    exactly as in the mart, per row its own `bron` and a status, the caveat of each row once in the legend."""
+    import polars as pl
+
+    from kindbelang.dashboard.builder import MAX_CSV_ROWS
+    from kindbelang.dashboard.data import Data
+
+    data = Data(published)
+    v = visit("themas.html")
+    page = v.page
+    names = page.locator("button[data-tabel]").evaluate_all("bs => bs.map(b => b.dataset.tabel)")
+    assert sorted(names) == data.extra_marts() and len(names) >= 9
+    for name in names:
+        frame = data.table_frame("marts", name)
+        if frame.height > MAX_CSV_ROWS and "year" in frame.columns:
+            frame = frame.filter(pl.col("year") == frame["year"].max())
+        header, rows, caveats = read_sourced_download(page, f"button[data-tabel='{name}']")
+        assert set(frame.columns) - set(header) <= {"caveat", "source_label"}, name
+        assert {"status", "release_status"} & set(header), name
+        mart = list(frame.iter_rows(named=True))
+        assert len(rows) == len(mart), name
+        for r, m in zip(rows, mart):
+            source = data.row_source(m)  # None only for a row that is no figure (marts.release_comparison)
+            assert r["bron"] == (source.label if source else ""), (name, r)
+            assert source is None or r["bron"].startswith("Bron: "), (name, r)
+            assert r["kanttekening"] == (data.row_caveat(m) or ""), name
+            if "caveat" in m and "caveat" not in header:
+                assert m["caveat"] == data.row_caveat(m)
+            if "source_label" not in header and "source_label" in m:
+                assert m["source_label"] == r["bron"]
+            for column in frame.columns:
+                if column in header:
+                    assert same_cell(r[column], m[column]), (name, column, r[column], m[column])
+    assert v.errors == [] and v.non_file_requests() == []
 
 
 CONTRAST_JS = """() => {
@@ -582,31 +706,37 @@ def test_poverty_series_with_its_revision_notes(visit, published):
 
 @pytest.fixture(scope="session")
 def site_csvs(site_dir) -> dict[str, tuple[list[str], list[dict]]]:
-    """Every CSV of the site: its header and rows."""
+    """Every CSV file of figures on the site (all but the data dictionary): its header and rows, read and checked
+    as formatting.sourced_csv_rows writes them (`sourced_table`)."""
     out = {}
     for path in sorted((site_dir / "data").rglob("*.csv")):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=";")
-            rows = list(reader)
-            out[path.relative_to(site_dir).as_posix()] = (reader.fieldnames, rows)
+        name = path.relative_to(site_dir).as_posix()
+        if name != "data/gegevenswoordenboek.csv":
+            header, rows, _caveats = read_sourced_file(path)
+            out[name] = (header, rows)
     return out
 
 
 def test_csv_exports_carry_source_caveat_and_above_100_flag(site_dir, site_csvs, published):
-    """Every CSV of figures has, per row, its `bron` and `kanttekening`; CSVs of indicator values flag what CBS
-    published above 100% (`boven_100_gepubliceerd`), exactly the rows the mart flags."""
-    csvs = {name: header_rows for name, header_rows in site_csvs.items() if name != "data/gegevenswoordenboek.csv"}
+    """Every CSV of figures has, per row, its `bron`, a release status and the key of its `kanttekening` (the text
+    once, below the data); CSVs of indicator values flag what CBS published above 100% (`boven_100_gepubliceerd`),
+    exactly the rows the mart flags."""
+    csvs = site_csvs
     assert len(csvs) > 50
     figure_csvs = {name: rows for name, (_header, rows) in csvs.items()}
     for name, (header, rows) in csvs.items():
         assert header[-2:] == ["bron", "kanttekening"], name
+        assert any("status" in h for h in header), name
         for r in rows:
             assert r["bron"].startswith("Bron: "), (name, r)
+            if "status" in r:
+                assert r["status"], (name, r)
     value_csvs = [n for n in figure_csvs if re.match(r"data/(kaart/|gemeenteprofiel/|thema-|overzicht-|regio-)", n)]
     assert value_csvs
     for name in value_csvs:
         assert all(r["boven_100_gepubliceerd"] in ("ja", "nee") for r in figure_csvs[name]), name
-    # the map: per selection exactly the gemeenten the mart flags
+    # the map (its CSV is made in the browser, see test_map_flags_values_published_above_100): per selection
+    # exactly the gemeenten the mart flags
     page = (site_dir / "kaart.html").read_text(encoding="utf-8")
     series = json.loads(re.search(r'id="kaart-data">(.*?)</script>', page, re.S)[1])["series"]
     flagged = {}
@@ -619,7 +749,7 @@ def test_csv_exports_carry_source_caveat_and_above_100_flag(site_dir, site_csvs,
     for s in series:
         byear = int(s["key"].rsplit("-h", 1)[1]) if "-h" in s["key"] else None
         expected = flagged.get((s["indicator"], s["period"], byear), set())
-        assert {r["code"] for r in figure_csvs[s["csv"]] if r["boven_100_gepubliceerd"] == "ja"} == expected, s["key"]
+        assert s["csv"] == f"kaart-{s['key']}.csv"
         assert set(s["above100"]) == expected
         checked += bool(expected)
     assert checked
@@ -649,11 +779,14 @@ def test_map_flags_values_published_above_100(visit):
     s = next(s for s in series if s["above100"])
     page.locator("#kaart-indicator").select_option(s["indicator"])
     page.locator("#kaart-periode").select_option(s["key"])
-    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('href') === '{s['csv']}'")
+    page.wait_for_function(f"document.getElementById('kaart-csv').getAttribute('download') === '{s['csv']}'")
     assert page.locator("#kaart-boven-100").is_visible()
     assert "boven 100%" in page.locator("#kaart-boven-100").inner_text()
     flagged_cells = [c for c in table_cells(page, "kaart-tabel") if "(boven 100% gepubliceerd)" in c[2]]
     assert {c[1] for c in flagged_cells} == set(s["above100"])
+    _header, rows, _caveats = read_sourced_download(page, "#kaart-csv")
+    assert {r["code"] for r in rows if r["boven_100_gepubliceerd"] == "ja"} == set(s["above100"])
+    assert all(r["boven_100_gepubliceerd"] in ("ja", "nee") for r in rows)
     assert page.locator("#kaart-bron").get_attribute("data-indicators") == s["indicator"]
 
 

@@ -15,7 +15,7 @@ import pytest
 from kindbelang.dashboard.formatting import figure_text, interval_text, nl_number, period_label
 from kindbelang.settings import PROJECT_ROOT
 from test_site import (  # noqa: F401  (fixtures)
-    CHROMIUM, CHROMIUM_ARGS, SOURCE_LINES_JS, Visit, check_source_line, published, read_download,
+    CHROMIUM, CHROMIUM_ARGS, SOURCE_LINES_JS, Visit, check_source_line, published, read_sourced_download,
     sources_in_marts,
 )
 
@@ -222,8 +222,8 @@ def test_profile_shows_every_indicator_as_in_the_marts_and_csv_equals_page(visit
     # made in the browser from the rows on the page (a blob: link, no file per gemeente)
     assert page.locator("#gp-csv").get_attribute("download") == f"gemeenteprofiel-{code}.csv"
     assert page.locator("#gp-csv").get_attribute("href").startswith("blob:")
-    csv_rows = read_download(page, "#gp-csv")
-    header, body = csv_rows[0], [dict(zip(csv_rows[0], r)) for r in csv_rows[1:]]
+    # (read_sourced_download: per row its bron, the caveats once below the data; `kanttekening` is the text)
+    header, body, _caveats = read_sourced_download(page, "#gp-csv")
     assert header[-3:] == ["boven_100_gepubliceerd", "bron", "kanttekening"]
     indicator_rows = [r for r in body if r["onderdeel"] not in LINKAGE_SECTIONS]
     by_title = {titles[i]: i for i in expected}

@@ -30,6 +30,53 @@
     above.textContent = aboveNote || "";
     above.hidden = !aboveNote;
   }
+  // CSV for Dutch Excel in the layout of every CSV of the site (kindbelang.dashboard.formatting.sourced_csv_rows,
+  // which this must match): per row the cells, its `bron` and the key of its `kanttekening` (K1, K2, ...); after an
+  // empty line the legend from the page (<script id="kb-csv">) and each caveat once. Cells: numbers with a decimal
+  // comma and all their digits, true/false as ja/nee, null empty; ';', '"' or a line break puts a cell in quotes.
+  function csvText(v) {
+    if (v === null || v === undefined) return "";
+    if (v === true) return "ja";
+    if (v === false) return "nee";
+    if (typeof v === "number") return String(v).replace(".", ",");
+    return String(v);
+  }
+  function csvField(v) {
+    var t = csvText(v);
+    return /[;"\r\n]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  function sourcedCsv(header, rows, labels, caveats) {
+    var legend = readJson("kb-csv"), keys = new Map(), notes = [];
+    var lines = [header.concat(["bron", "kanttekening"])];
+    rows.forEach(function (row, i) {
+      var c = caveats[i], ref = "";
+      if (c) {
+        if (!keys.has(c)) { keys.set(c, legend.key.replace("{}", keys.size + 1)); notes.push(c); }
+        ref = keys.get(c);
+      }
+      lines.push(row.concat([labels[i], ref]));
+    });
+    lines.push([]);
+    lines.push([legend.label, legend.text]);
+    notes.forEach(function (c) { lines.push([legend.caveat.replace("{}", keys.get(c)), c]); });
+    return "\ufeff" + lines.map(function (r) { return r.map(csvField).join(";"); }).join("\r\n") + "\r\n";
+  }
+  function csvUrl(text, old) {
+    if (old) URL.revokeObjectURL(old);
+    return URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  }
+  window.kbSourcedCsv = sourcedCsv;
+  window.kbCsvUrl = csvUrl;
+  // A column of assets/tabellen/<name>.js (formatting.compact_column): values, or distinct values with an index
+  // per row, or with runs of (index, length).
+  function decodeColumn(c) {
+    if ("v" in c) return c.v;
+    if ("i" in c) return c.i.map(function (k) { return c.d[k]; });
+    var out = [];
+    for (var j = 0; j < c.r.length; j += 2) for (var k = 0; k < c.r[j + 1]; k++) out.push(c.d[c.r[j]]);
+    return out;
+  }
+
   function plotted(p) {
     return p.then(function (gd) {
       window.kbCharts += 1;
@@ -87,39 +134,71 @@
     drawParsed(true);
     pending.push(staticCharts);
 
+    // Data files are scripts that call window.<receiver>(name, data) (a script tag, so they load from file://);
+    // each is asked for once, when first needed.
+    var scriptFiles = function (folder, what) {
+      var files = {};
+      var entry = function (name) { return files[name] || (files[name] = {}); };
+      return {
+        receive: function (name, data) {
+          var f = entry(name);
+          f.data = data;
+          if (f.resolve) f.resolve(data);
+        },
+        load: function (name) {
+          var f = entry(name);
+          if (!f.promise) {
+            f.promise = f.data ? Promise.resolve(f.data) : new Promise(function (resolve, reject) {
+              f.resolve = resolve;
+              var script = document.createElement("script");
+              script.src = folder + name + ".js";
+              script.onerror = function () { reject(new Error(what + " ontbreekt: " + script.src)); };
+              document.head.appendChild(script);
+            });
+          }
+          return f.promise;
+        },
+      };
+    };
+
+    // The tables of the monitor (Per thema): a button that loads assets/tabellen/<name>.js, makes its CSV and
+    // downloads it.
+    var tableFiles = scriptFiles("assets/tabellen/", "tabelbestand"), tableUrls = {};
+    window.kbTabel = tableFiles.receive;
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-tabel]"), function (button) {
+      button.addEventListener("click", function () {
+        var name = button.getAttribute("data-tabel");
+        tableFiles.load(name).then(function (data) {
+          if (!tableUrls[name]) {
+            var columns = data.columns.map(decodeColumn), rows = [];
+            for (var i = 0; i < data.n; i++) rows.push(columns.map(function (c) { return c[i]; }));
+            tableUrls[name] = csvUrl(sourcedCsv(data.header, rows, decodeColumn(data.labels),
+                                                decodeColumn(data.caveats)));
+          }
+          var a = document.createElement("a");
+          a.href = tableUrls[name];
+          a.download = data.file;
+          a.hidden = true;
+          document.body.appendChild(a);
+          a.click();
+          document.body.removeChild(a);
+        }, function (err) { console.error(err); });
+      });
+    });
+
     // Map: indicator and period selectors, values per gemeente. Boundaries and values come per year from
     // assets/kaart/<name>.js, loaded only when that year is chosen; each file calls window.kbKaart(name, data).
     var mapDiv = document.getElementById("kaart");
     if (mapDiv) {
       var mapData = readJson("kaart-data");
-      var mapFiles = {};  // name -> {promise, resolve, data}
-      var mapFile = function (name) {
-        if (!mapFiles[name]) mapFiles[name] = {};
-        return mapFiles[name];
-      };
-      window.kbKaart = function (name, data) {
-        var f = mapFile(name);
-        f.data = data;
-        if (f.resolve) f.resolve(data);
-      };
-      var loadMapFile = function (name) {
-        var f = mapFile(name);
-        if (!f.promise) {
-          f.promise = f.data ? Promise.resolve(f.data) : new Promise(function (resolve, reject) {
-            f.resolve = resolve;
-            var script = document.createElement("script");
-            script.src = "assets/kaart/" + name + ".js";
-            script.onerror = function () { reject(new Error("kaartbestand ontbreekt: " + script.src)); };
-            document.head.appendChild(script);
-          });
-        }
-        return f.promise;
-      };
+      var mapFiles = scriptFiles("assets/kaart/", "kaartbestand");
+      window.kbKaart = mapFiles.receive;
       // plotly.js fetches its world base map (cdn.plot.ly) for every geo subplot, even with the base layers
       // switched off. The map draws only the gemeente boundaries, so give it an empty base map instead.
       window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
       window.PlotlyGeoAssets.topojson.world_110m = { type: "Topology", objects: {}, arcs: [] };
       var indSel = document.getElementById("kaart-indicator"), perSel = document.getElementById("kaart-periode");
+      var mapCsv = null;
       var fillPeriods = function (selectedKey) {
         perSel.textContent = "";
         mapData.series.forEach(function (s) {
@@ -138,7 +217,6 @@
         var title = ind.indicatorTitle + ", " + s.periodLabel;
         document.getElementById("kaart-titel").textContent = "Kaart: " + title;
         document.getElementById("kaart-grenzen").textContent = s.boundaryNote;
-        document.getElementById("kaart-csv").setAttribute("href", s.csv);
         var has = function (c, i) { return values[i] !== null; };
         var known = values.filter(function (v) { return v !== null; });
         var minV = Math.min.apply(null, known), maxV = Math.max.apply(null, known);
@@ -147,6 +225,17 @@
           "). " + known.length + " met een cijfer, van " + withUnit(minV, f) + " (" + names[lo] + ") tot " +
           withUnit(maxV, f) + " (" + names[hi] + "). De tabel ernaast geeft alle waarden.";
         var flagged = function (i) { return s.above100.indexOf(codes[i]) >= 0; };
+        // the CSV of exactly what the map shows, per gemeente with its status and source (the caveat once)
+        var csvLink = document.getElementById("kaart-csv");
+        mapCsv = csvUrl(sourcedCsv(
+          ["gemeente", "code", "waarde", "eenheid", "periode", "boven_100_gepubliceerd", "status"],
+          names.map(function (n, i) {
+            return [n, codes[i], values[i], ind.unit, s.periodLabel, flagged(i), own.statuses ? own.statuses[i] : s.status];
+          }),
+          names.map(function (n, i) { return own.labels ? own.labels[i] : s.source; }),
+          names.map(function () { return ind.caveat || null; })), mapCsv);
+        csvLink.setAttribute("href", mapCsv);
+        csvLink.setAttribute("download", s.csv);
         showSource("kaart", s.indicator, s.source, ind.caveat, s.above100.length ? mapData.aboveNote : "");
         fillTable(document.getElementById("kaart-tabel"), null, names.map(function (n, i) {
           return [n, codes[i], cellText(values[i], f) + (flagged(i) ? " (boven 100% gepubliceerd)" : ""), s.source];
@@ -179,13 +268,13 @@
       var drawMap = function () {
         var s = mapData.series.filter(function (x) { return x.key === perSel.value; })[0];
         if (!s) return Promise.resolve();
-        return Promise.all([loadMapFile("grenzen-" + s.geoYear), loadMapFile(s.data)]).then(function (files) {
+        return Promise.all([mapFiles.load("grenzen-" + s.geoYear), mapFiles.load(s.data)]).then(function (files) {
           if (perSel.value !== s.key) return null;  // another period was chosen meanwhile: that one draws
           return draw(s, files[0], files[1]);
         }, function (err) {
           document.getElementById("kaart-alt").textContent = "De kaartgegevens van deze periode konden niet worden " +
-            "geladen. De cijfers staan in het CSV-bestand.";
-          document.getElementById("kaart-csv").setAttribute("href", s.csv);
+            "geladen. De cijfers staan in de Parquet-export (published/parquet/indicator_values.parquet).";
+          document.getElementById("kaart-csv").removeAttribute("href");
           throw err;
         });
       };

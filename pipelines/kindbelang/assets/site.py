@@ -35,8 +35,7 @@ def site(context, warehouse: Warehouse) -> dg.MaterializeResult:
 
     def build(directory):
         with duckdb.connect(str(target / "published" / PUBLISHED_DB), read_only=True) as con:
-            stats.update(build_site(con, directory, state_dir=out / "site_state",
-                                    quality=(warehouse.paths.quality, context.run_id)))
+            stats.update(build_site(con, directory, quality=(warehouse.paths.quality, context.run_id)))
 
     release.write_half(target, "site", build)
     release.switch(out, target)

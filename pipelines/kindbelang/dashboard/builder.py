@@ -3,12 +3,13 @@ gemeente boundaries from data/geo/, templates and shared CSS/JS from dashboards/
 built yet are looked up in DuckDB's information schema; a page shows what exists and says what is not there yet.
 
 Every figure on the site carries its own source (`Source`, from the marts' source_label) and the caveat of its
-indicator: on the page as a 'Bron:' line and a 'Kanttekening', in every CSV as the columns `bron` and
-`kanttekening`."""
+indicator: on the page as a 'Bron:' line and a 'Kanttekening'; in every CSV per row its `bron` and release status,
+and in `kanttekening` the key of its caveat, whose text stands once below the data (formatting.sourced_csv_rows).
+The CSVs of the map and of the tables of the monitor are made in the browser (site.js) from the compact files the
+site holds for them, so the site stays small."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import shutil
@@ -23,17 +24,21 @@ import polars as pl
 
 from kindbelang import settings
 from kindbelang.dashboard.charts import ABOVE_100_COLUMN, PALETTE, Chart, Source, base_layout, figure_dict
-from kindbelang.dashboard.data import Data
+from kindbelang.dashboard.data import Data, indicator_ids
 from kindbelang.dashboard.pages import gemeenteprofiel as gemeenteprofiel_page
 from kindbelang.dashboard.pages import overzicht as overzicht_page
 from kindbelang.dashboard.pages import themas as themas_page
 from kindbelang.dashboard.formatting import (
-    ABOVE_100_NOTE, DIRECTION_LABELS, GAP_LIMITS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text,
-    combined_source_label, display_cell, dutch_list, esc, figure_text, js_number_format, literal_wording, nl_number,
-    period_label, publication_citation, script_json, with_unit, wrap_text, write_csv,
+    ABOVE_100_NOTE, CSV_CAVEAT_KEY, CSV_CAVEAT_LABEL, CSV_LEGEND_LABEL, CSV_LEGEND_TEXT, DIRECTION_LABELS,
+    GAP_LIMITS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, STATUS_LABELS, change_text, combined_source_label,
+    compact_column, display_cell, dutch_list, esc, figure_text, js_number_format, literal_wording, nl_number,
+    period_label, publication_citation, script_json, with_unit, wrap_text, write_csv, write_sourced_csv,
 )
 
 DASHBOARDS_DIR = settings.PROJECT_ROOT / "dashboards"
+# The legend of the CSVs made in the browser (site.js kbSourcedCsv), as formatting.sourced_csv_rows writes it.
+CSV_LEGEND_JSON = script_json({"label": CSV_LEGEND_LABEL, "text": CSV_LEGEND_TEXT, "key": CSV_CAVEAT_KEY,
+                               "caveat": CSV_CAVEAT_LABEL})
 GEO_DIR = settings.PROJECT_ROOT / "data" / "geo"
 
 PAGES = [
@@ -79,7 +84,7 @@ def same_source(a: dict, b: dict) -> bool:
 def release_status(row: dict) -> str:
     """The release status as the source gives it (voorlopig, nader voorlopig, definitief), else onbekend: a
     publication figure carries none, and it is never guessed."""
-    return row["status"] or "onbekend"
+    return row.get("status") or "onbekend"
 
 
 def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
@@ -88,12 +93,10 @@ def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
 
 
 class SiteBuilder:
-    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None,
-                 quality: tuple[Path, str] | None = None):
+    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, quality: tuple[Path, str] | None = None):
         self.data = Data(con)
         self.site = site_dir
         self.geo_dir = geo_dir
-        self.state_dir = state_dir or site_dir.parent / "site_state"
         self.quality = quality  # (quality dir, run id) of the run this release comes from
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(DASHBOARDS_DIR)),
@@ -121,7 +124,6 @@ class SiteBuilder:
         for filename, _title in PAGES:
             builder = getattr(self, "page_" + filename.removesuffix(".html").replace("-", "_"))
             self.render(filename, builder())
-        self.commit_release_state()
         size = sum(p.stat().st_size for p in self.site.rglob("*") if p.is_file())
         return {"pages": len(self.pages_written), "csv_files": self.csv_count, "bytes": size,
                 "seconds": round(time.perf_counter() - start, 2)}
@@ -132,7 +134,7 @@ class SiteBuilder:
         text = template.render(
             pages=PAGES, current=filename, built_at=self.built_at.strftime("%d-%m-%Y %H:%M"),
             source_tables=self.data.cbs_source_tables, publication_sources=self.data.publication_sources,
-            **context)
+            csv_legend=CSV_LEGEND_JSON, **context)
         (self.out / filename).write_text(text, encoding="utf-8")
         self.pages_written[filename] = len(text.encode())
 
@@ -143,9 +145,11 @@ class SiteBuilder:
 
     def sourced_csv(self, relpath: str, header: list[str], rows: list[list], sources: list[Source | None],
                     caveats: list[str | None]) -> str:
-        """A CSV of figures: every row ends with its `bron` and `kanttekening`."""
-        return self.csv(relpath, header + ["bron", "kanttekening"],
-                        [row + [s.label if s else None, c] for row, s, c in zip(rows, sources, caveats)])
+        """A CSV of figures: every row ends with its `bron` and the key of its `kanttekening`; the caveats follow the
+        data once each (formatting.sourced_csv_rows)."""
+        write_sourced_csv(self.out / relpath, header, rows, [s.label if s else None for s in sources], caveats)
+        self.csv_count += 1
+        return relpath
 
     def chart(self, id: str, title: str, summary: str, header: list[str], rows: list[list], fig: dict | None,
               sources: list[Source | None], caveats: list[str | None], units: list | None = None, note: str = "",
@@ -283,16 +287,18 @@ class SiteBuilder:
             "SELECT indicator_id, title, period_type, max(latest_period) AS periode, "
             "count(*) FILTER (WHERE signal AND NOT small_number) AS met_signaal, "
             "count(*) FILTER (WHERE NOT small_number AND change IS NOT NULL) AS beoordeeld, "
-            "count(*) FILTER (WHERE small_number) AS klein "
+            "count(*) FILTER (WHERE small_number) AS klein, "
+            "string_agg(DISTINCT coalesce(release_status, 'onbekend'), ', ' ORDER BY coalesce(release_status, "
+            "'onbekend')) AS status "
             "FROM marts.monitor WHERE region_level = 'gemeente' GROUP BY ALL").fetchall()
         counts.sort(key=lambda r: (r[1], PERIOD_TYPE_ORDER.get(r[2], 9)))
-        count_rows = [[title, pt, period_label(periode), n, assessed, small]
-                      for _id, title, pt, periode, n, assessed, small in counts]
+        count_rows = [[title, pt, period_label(periode), n, assessed, small, status]
+                      for _id, title, pt, periode, n, assessed, small, status in counts]
         count_sources = [self.data.indicator_source(r[0]) for r in counts]
         count_caveats = [self.data.caveat(r[0]) for r in counts]
         csv_href = self.sourced_csv("data/signalen-gemeenten.csv",
                                     ["indicator", "soort periode", "laatste periode", "gemeenten met signaal",
-                                     "gemeenten beoordeeld", "gemeenten met kleine aantallen"], count_rows,
+                                     "gemeenten beoordeeld", "gemeenten met kleine aantallen", "status"], count_rows,
                                     count_sources, count_caveats)
         caveats = {t: c for (_i, t, *_x, c) in nl if c}
         caveats.update({r[1]: c for r, c in zip(counts, count_caveats) if c})
@@ -318,8 +324,7 @@ class SiteBuilder:
             download_year = frame["year"].max()
             download = frame.filter(pl.col("year") == download_year)
         rows = list(download.iter_rows(named=True))
-        href = self.sourced_csv(f"data/tabel-{table}.csv", download.columns, [list(r.values()) for r in rows],
-                                [self.data.row_source(r) for r in rows], [self.data.row_caveat(r) for r in rows])
+        href = self.table_download(table, download.columns, rows)
         shown_columns = [c for c in frame.columns if c not in SOURCE_COLUMNS]
         shown = list(frame.head(100).iter_rows(named=True))
         return {"name": table, "columns": shown_columns, "total": frame.height, "csv_href": href,
@@ -327,6 +332,29 @@ class SiteBuilder:
                 "sources": [self.data.row_source(r) for r in shown],
                 "caveats": [c for c in dict.fromkeys(self.data.row_caveat(r) for r in shown) if c],
                 "csv_rows": download.height, "csv_year": download_year, "comment": self.con_comment("marts", table)}
+
+    def table_download(self, table: str, columns: list[str], rows: list[dict]) -> str:
+        """The CSV of a mart table, made in the browser: assets/tabellen/<table>.js holds the columns compactly
+        (formatting.compact_column) and site.js writes them as a CSV of the site (formatting.sourced_csv_rows),
+        every row with its `bron`, the caveats once. The mart's own `caveat` column is that row's kanttekening and
+        its `source_label` its bron where they are the same, so they are not repeated as columns. A mart without a
+        release status of its own gets a column `status` (Data.row_status)."""
+        labels = [s.label if s else None for s in (self.data.row_source(r) for r in rows)]
+        caveats = [self.data.row_caveat(r) for r in rows]
+        repeated = {"caveat": caveats, "source_label": labels}
+        header = [c for c in columns if not (c in repeated and all(r[c] == x for r, x in zip(rows, repeated[c])))]
+        cells = [[r[c] for r in rows] for c in header]
+        if not {"status", "release_status"} & set(columns):  # a computed mart: the status of what it uses
+            header.append("status")
+            cells.append([self.data.row_status(r) for r in rows])
+        data = {"header": header, "n": len(rows), "file": f"tabel-{table}.csv",
+                "columns": [compact_column(c) for c in cells],
+                "labels": compact_column(labels), "caveats": compact_column(caveats)}
+        (self.out / "assets" / "tabellen").mkdir(parents=True, exist_ok=True)
+        (self.out / "assets" / "tabellen" / f"{table}.js").write_text(
+            f"window.kbTabel({json.dumps(table)},{json.dumps(data, ensure_ascii=False, separators=(',', ':'))});\n",
+            encoding="utf-8")
+        return f"tabel-{table}.csv"
 
     def ouderdomein_linkage(self) -> list[dict]:
         """Per ouderdomein: national over-representation (marts.linkage_national) and association (marts.association)."""
@@ -437,7 +465,7 @@ class SiteBuilder:
 
         header = ["vorm van jeugdzorg", "jaar", "ouderdomein", "rang", "R² van het domein alleen",
                   "Shapley-aandeel in de R²", "aandeel van het verklaarde deel (%)", "R² van alle domeinen samen",
-                  "gemeenten", "indicatoren van het domein", "niet meegenomen (te weinig gemeenten)"]
+                  "gemeenten", "indicatoren van het domein", "niet meegenomen (te weinig gemeenten)", "status"]
         data, sources, caveats = [], [], []
         def share(r: dict) -> float | None:
             return None if r["share_of_explained"] is None else 100 * r["share_of_explained"]
@@ -452,7 +480,8 @@ class SiteBuilder:
                              r["shapley_r2"], share(r),
                              r["full_model_r2"], r["n_gemeenten"],
                              ", ".join(titles.get(i, i) for i in r["indicators"].split(", ")),
-                             ", ".join(titles.get(i, i) for i in (r["left_out"] or "").split(", ") if i) or None])
+                             ", ".join(titles.get(i, i) for i in (r["left_out"] or "").split(", ") if i) or None,
+                             self.data.input_status(model, year)])
                 sources.append(source)
                 caveats.append(r["caveat"])
         summary = ("Gestapeld staafdiagram uit marts.association_domains: per vorm van jeugdzorg het laatste jaar met "
@@ -467,7 +496,7 @@ class SiteBuilder:
                    + f" {ASSOCIATION_TEXT}.")
         chart = self.chart("ouderdomeinen-verklaring", "Welke ouderdomeinen verklaren de verschillen tussen gemeenten "
                            "het meest?", summary, header, data, figure_dict(fig), sources, caveats,
-                           units=[None, None, None, None, "r", "r", "%", "r", "aantal", None, None],
+                           units=[None, None, None, None, "r", "r", "%", "r", "aantal", None, None, None],
                            note=f"{ASSOCIATION_TEXT}. De stukken van een staaf tellen op tot de R² van alle domeinen "
                                 "samen; een domein dat vaak samen met een ander hoog is, deelt zijn aandeel met dat "
                                 "domein.",
@@ -505,15 +534,16 @@ class SiteBuilder:
                                              "gridcolor": "#d9d9d9"}))
         fig.add_vline(x=forms[0]["all_youth_care_share"], line={"color": "#b3261e", "dash": "dash", "width": 1})
         header = ["vorm van jeugdzorg", "jongeren", "in eenouderhuishouden", "aandeel (%)", "95%-interval ondergrens",
-                  "95%-interval bovengrens", "verhouding tot alle jeugdzorg"]
+                  "95%-interval bovengrens", "verhouding tot alle jeugdzorg", "status"]
         rows = [[r["care_form"], r["youth_with_care_form"], r["one_parent"], r["one_parent_share"],
-                 r["one_parent_share_low"], r["one_parent_share_high"], r["ratio_to_all_youth_care"]] for r in forms]
+                 r["one_parent_share_low"], r["one_parent_share_high"], r["ratio_to_all_youth_care"],
+                 release_status(r)] for r in forms]
         summary = (f"Staafdiagram uit marts.household_position_by_care_form (Nederland {year}, CBS {table}): "
                    + "; ".join(f"{r['care_form']} {with_unit(r['one_parent_share'], '%')}" for r in forms)
                    + ". De vormen overlappen. Samenhang in registers, geen effect van een scheiding op kinderen.")
         return self.chart("huishoudenspositie-per-vorm", "Huishoudenspositie per vorm van jeugdzorg (Nederland)",
                           summary, header, rows, figure_dict(fig), [self.data.row_source(r) for r in forms],
-                          [r["caveat"] for r in forms], units=[None, "aantal", "aantal", "%", "%", "%", None],
+                          [r["caveat"] for r in forms], units=[None, "aantal", "aantal", "%", "%", "%", None, None],
                           note="Rode stippellijn: alle jongeren met jeugdzorg in natura. Jeugdregio's en "
                                "provincies: marts.household_position_by_care_form hieronder.")
 
@@ -554,11 +584,12 @@ class SiteBuilder:
                    "gridcolor": "#d9d9d9"},
             yaxis={"title": {"text": "% in een eenouderhuishouden"}, "gridcolor": "#d9d9d9"}))
         header = ["gemeente", "code", "jongeren met jeugdzorg", "in eenouderhuishouden", "aandeel (%)",
-                  "95%-interval ondergrens", "95%-interval bovengrens", "landelijk (%)", "vergeleken met landelijk"]
+                  "95%-interval ondergrens", "95%-interval bovengrens", "landelijk (%)", "vergeleken met landelijk",
+                  "status"]
         records = list(frame.iter_rows(named=True))
         rows = [[r["region_name"], r["region_code"], r["youth_with_youth_care"], r["one_parent"],
                  r["one_parent_share"], r["one_parent_share_low"], r["one_parent_share_high"], r["national_share"],
-                 r["compared_with_national"]] for r in records]
+                 r["compared_with_national"], release_status(r)] for r in records]
         counts = {g: int((frame["compared_with_national"] == g).sum()) for g, _c, _s in groups}
         summary = (f"Trechterdiagram uit marts.household_position ({period}, CBS {table}): {frame.height} gemeenten; "
                    f"landelijk woont {with_unit(100 * p0, '%')} van de jongeren met jeugdzorg als kind in een "
@@ -570,7 +601,7 @@ class SiteBuilder:
         return self.chart("huishoudenspositie", "Huishoudenspositie van jongeren met jeugdzorg per gemeente", summary,
                           header, rows, figure_dict(fig), [self.data.row_source(r) for r in records],
                           [r["caveat"] for r in records],
-                          units=[None, None, "aantal", "aantal", "%", "%", "%", "%", None],
+                          units=[None, None, "aantal", "aantal", "%", "%", "%", "%", None, None],
                           note="Per wijk: download marts.household_position hieronder of in de Parquet-export.")
 
     def overrepresentation_chart(self) -> Chart | None:
@@ -606,11 +637,12 @@ class SiteBuilder:
             yaxis={"title": {"text": "verhouding (1 = even vaak)"}, "gridcolor": "#d9d9d9"}))
         header = ["gemeente", "code", "thuiswonende jongeren met jeugdzorg", "in eenouderhuishouden",
                   "aandeel onder jongeren met jeugdzorg (%)", "aandeel eenouderhuishoudens (%)", "verhouding",
-                  "99,8%-interval ondergrens", "99,8%-interval bovengrens", "oordeel"]
+                  "99,8%-interval ondergrens", "99,8%-interval bovengrens", "oordeel", "status"]
         records = list(frame.iter_rows(named=True))
         rows = [[r["region_name"], r["region_code"], r["youth_at_home"], r["one_parent"],
                  r["one_parent_share_at_home"], r["one_parent_households_share"], r["overrepresentation_ratio"],
-                 r["overrepresentation_low"], r["overrepresentation_high"], r["overrepresentation"]] for r in records]
+                 r["overrepresentation_low"], r["overrepresentation_high"], r["overrepresentation"],
+                 release_status(r)] for r in records]
         counts = {g: int((frame["overrepresentation"] == g).sum()) for g, _c, _s in groups}
         summary = (f"Spreidingsdiagram uit marts.household_position ({year}; jeugdzorg CBS {table}, huishoudens CBS "
                    f"{base_table}): {frame.height} gemeenten. In {counts['oververtegenwoordigd']} gemeenten wonen "
@@ -624,7 +656,7 @@ class SiteBuilder:
                           (r["source_table"], r["population_source_table"])) for r in records]
         return self.chart("oververtegenwoordiging-eenouder", "Oververtegenwoordiging van eenouderhuishoudens per gemeente",
                           summary, header, rows, figure_dict(fig), sources, [r["caveat"] for r in records],
-                          units=[None, None, "aantal", "aantal", "%", "%", None, None, None, None],
+                          units=[None, None, "aantal", "aantal", "%", "%", None, None, None, None, None],
                           note=f"Bron aandeel eenouderhuishoudens: CBS, {base_table} (Maatstaven gemeentefonds). "
                                "Andere jaren (2016-2017) en Nederland: marts.household_position.")
 
@@ -633,7 +665,7 @@ class SiteBuilder:
         a bar chart of the ratios where there are any, else the table alone."""
         header = ["maat", "jeugdzorggroep", "periode", "aandeel met jeugdzorg (gepubliceerd)", "referentiegroep",
                   "aandeel referentie (gepubliceerd)", "verhouding", "gepubliceerde formulering", "verhouding is",
-                  "onderdeel van de bron", "link naar de bron"]
+                  "onderdeel van de bron", "link naar de bron", "status"]
         records = list(rows.iter_rows(named=True))
         data, plotted = [], []
         for r in records:
@@ -645,7 +677,7 @@ class SiteBuilder:
                 if r["published_share_reference"] else (r["published_wording"] or "–"))
             data.append([r["measure"], r["youth_care_group"], r["period_label"], r["published_share_youth_care"],
                          r["reference_group"], r["published_share_reference"], ratio or "geen verhouding",
-                         wording, r["ratio_source"] or "–", r["source_section"], r["source_url"]])
+                         wording, r["ratio_source"] or "–", r["source_section"], r["source_url"], release_status(r)])
             if lo is not None:
                 plotted.append((r, lo, hi if hi is not None else lo, wording, ratio))
         sources = [self.data.row_source(r) for r in records]
@@ -680,12 +712,13 @@ class SiteBuilder:
 
     def association_chart(self, dom: str, label: str, rows: pl.DataFrame, titles: dict) -> Chart:
         header = ["indicator ouderdomein", "indicator jeugdzorg", "jaar", "gemeenten", "r",
-                  "95%-interval ondergrens", "95%-interval bovengrens", "methode"]
+                  "95%-interval ondergrens", "95%-interval bovengrens", "methode", "status"]
         records = list(rows.iter_rows(named=True))
         data = [[titles.get(r["parental_indicator_id"], r["parental_indicator_id"]),
                  titles.get(r["youth_care_indicator_id"], r["youth_care_indicator_id"]), str(r["year"]),
                  r["n_gemeenten"],
-                 r["pearson_r"], r["ci95_lower"], r["ci95_upper"], r["method"]]
+                 r["pearson_r"], r["ci95_lower"], r["ci95_upper"], r["method"],
+                 self.data.input_status([r["parental_indicator_id"], r["youth_care_indicator_id"]], r["year"])]
                 for r in records]
         sources = [self.data.row_source(r, ASSOCIATION_NOTE) for r in records]
         labels = ["<br>".join(wrap_text(esc(f"{a} × {b}"), 45)) for a, b, *_ in data]
@@ -703,11 +736,12 @@ class SiteBuilder:
                                              "range": [-1, 1], "gridcolor": "#d9d9d9", "zeroline": True}))
         summary = (f"Puntdiagram: correlatie r over gemeenten met 95%-interval voor {label}, laatste jaar: "
                    + "; ".join(f"{a} en {b}: r = {nl_number(r_, 'r')} ({nl_number(lo, 'r')} tot "
-                               f"{nl_number(hi, 'r')})" for a, b, _y, _n, r_, lo, hi, _m in data)
+                               f"{nl_number(hi, 'r')})" for a, b, _y, _n, r_, lo, hi, _m, _s in data)
                    + f". {ASSOCIATION_TEXT}.")
         caveats = [r["caveat"] for r in records]
         return self.chart(f"samenhang-{dom}", f"{label}: samenhang tussen gemeenten", summary, header, data,
-                          figure_dict(fig), sources, caveats, units=[None, None, None, "aantal", "r", "r", "r", None],
+                          figure_dict(fig), sources, caveats,
+                          units=[None, None, None, "aantal", "r", "r", "r", None, None],
                           note=ASSOCIATION_TEXT + ".", caveat_notes=self.input_caveats(caveats, sources))
 
     def con_comment(self, schema: str, table: str) -> str:
@@ -792,6 +826,10 @@ class SiteBuilder:
             if region not in data["regions"]:  # a year's series share the gemeenten of their boundaries
                 data["regions"].append(region)
             data["series"][s["key"]] = {"region": data["regions"].index(region), "values": s.pop("values")}
+            for per_row in ("statuses", "labels"):  # only where they differ between gemeenten
+                cells = s.pop(per_row)
+                if cells is not None:
+                    data["series"][s["key"]][per_row] = cells
         for name, data in year_files.items():
             map_script(name, data)
         data_years = sorted({int(y) for y in gm["year"].unique() if y is not None})
@@ -818,12 +856,11 @@ class SiteBuilder:
         rows = sorted(group.iter_rows(named=True),
                       key=lambda r: names.get(r["region_code"], self.data.region_names.get(r["region_code"], "")))
         key = f"{ind_id}-{period}" + (f"-h{harmonised_year}" if harmonised_year else "")
-        href = self.sourced_csv(
-            f"data/kaart/{key}.csv", ["gemeente", "code", "waarde", "eenheid", "periode", ABOVE_100_COLUMN],
-            [[names.get(r["region_code"], self.data.region_names.get(r["region_code"], r["region_code"])),
-              r["region_code"], r["value"], ind["unit"], period_label(period), bool(r["published_above_100"])]
-             for r in rows],
-            [Data.value_source(r) for r in rows], [r["caveat"] for r in rows])
+        # The CSV of a selection is made in the browser from the year file the map draws (site.js, kbSourcedCsv):
+        # per gemeente its value, status and source, the caveat once. A status or source that is not the same for
+        # every gemeente goes per row into the year file.
+        statuses = [release_status(r) for r in rows]
+        row_labels = [r["source_label"] for r in rows]
         boundary_note = (f"grenzen van 1 januari {year}" if not f["same_as"] else
                          f"grenzen van 1 januari {year} (dezelfde {len(f['codes'])} gemeenten als het "
                          f"grenzenbestand {f['year_of_file']})")
@@ -834,8 +871,11 @@ class SiteBuilder:
             "key": key, "indicator": ind_id, "indicatorTitle": ind["title"], "unit": ind["unit"],
             "format": js_number_format(ind["unit"]),
             "period": period, "periodLabel": period_label(period), "geoYear": f["year_of_file"],
-            "boundaryNote": boundary_note, "csv": href,
+            "boundaryNote": boundary_note, "csv": f"kaart-{key}.csv",
             "source": labels[0] if len(labels) == 1 else combined_source_label(labels), "caveat": ind["caveat"] or "",
+            "status": statuses[0] if len(set(statuses)) == 1 else None,
+            "statuses": statuses if len(set(statuses)) > 1 else None,
+            "labels": row_labels if len(set(row_labels)) > 1 else None,
             "above100": [r["region_code"] for r in rows if r["published_above_100"]],
             "codes": [r["region_code"] for r in rows],
             "names": [names.get(r["region_code"], self.data.region_names.get(r["region_code"], r["region_code"]))
@@ -879,7 +919,8 @@ class SiteBuilder:
                                       yaxis={"title": {"text": "waargenomen / verwacht"}, "gridcolor": "#d9d9d9"}))
         outside = int(frame["outside_998"].sum())
         records = sorted(zip(names, frame.iter_rows(named=True)), key=lambda nr: (nr[0], nr[1]["gemeente_code"]))
-        rows = [[n, r["gemeente_code"], r["observed"], r["expected"], r["ratio"], r["lower_998"], r["upper_998"]]
+        rows = [[n, r["gemeente_code"], r["observed"], r["expected"], r["ratio"], r["lower_998"], r["upper_998"],
+                 self.data.input_status([r["outcome_indicator_id"]] + indicator_ids(r["predictors"]), r["year"])]
                 for n, r in records]
         summary = (f"Trechterdiagram uit marts.youth_care_expected ({label}): {len(rows)} gemeenten, {outside} "
                    "buiten de 99,8%-grenzen. De grenzen tellen toevalsspreiding en de spreiding tussen gemeenten "
@@ -888,8 +929,8 @@ class SiteBuilder:
         caveats = [r["caveat"] for _n, r in records]
         chart = self.chart("kaart-trechter", "Waargenomen en verwacht jeugdzorggebruik", summary,
                            ["gemeente", "code", "waargenomen", "verwacht", "verhouding", "ondergrens 99,8%",
-                            "bovengrens 99,8%"], rows, figure_dict(fig), sources, caveats,
-                           units=[None, None, "aantal", "aantal", None, None, None],
+                            "bovengrens 99,8%", "status"], rows, figure_dict(fig), sources, caveats,
+                           units=[None, None, "aantal", "aantal", None, None, None, None],
                            caveat_notes=self.input_caveats(caveats, sources))
         return {"chart": chart, "table": "youth_care_expected"}
 
@@ -916,55 +957,16 @@ class SiteBuilder:
                 "uses_plotly": False}
 
     # -- 6. Nieuw in deze release
-    def release_frame(self) -> pl.DataFrame:
-        return self.data.values.select("indicator_id", "region_code", "period", "value", "status", "source_table")
-
     def release_comparison(self) -> dict:
-        current = self.release_frame()
-        fingerprint = hashlib.sha256(current.sort(["indicator_id", "region_code", "period", "source_table"])
-                                     .write_csv().encode()).hexdigest()[:16]
-        self.fingerprint = fingerprint
-        state = self.state_dir
-        meta_path = state / "release.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        if meta.get("fingerprint") == fingerprint:
-            previous_path = state / "values_previous.parquet"
-            previous_meta = meta.get("previous")
-        else:
-            previous_path = state / "values_current.parquet"
-            previous_meta = {k: meta[k] for k in ("fingerprint", "built_at") if k in meta} or None
-        result = {"previous": None, "new_periods": [], "revisions": [], "status_changes": 0, "revision_count": 0,
-                  "dropped": 0}
-        if previous_meta and previous_path.exists():
-            prev = pl.read_parquet(previous_path)
-            keys = ["indicator_id", "region_code", "period", "source_table"]
-            joined = current.join(prev, on=keys, how="inner", suffix="_oud")
-            new_periods = (current.select("source_table", "period").unique()
-                           .join(prev.select("source_table", "period").unique(), on=["source_table", "period"],
-                                 how="anti").sort(["source_table", "period"]))
-            dropped = prev.join(current, on=keys, how="anti").height
-            changed = joined.filter(
-                (pl.col("value").ne_missing(pl.col("value_oud"))) | (pl.col("status").ne_missing(pl.col("status_oud")))
-            ).sort(keys)
-            result.update({"previous": previous_meta, "new_periods": new_periods.rows(),
-                           "revision_count": changed.height, "dropped": dropped,
-                           "status_changes": changed.filter(pl.col("status").ne_missing(pl.col("status_oud"))).height,
-                           "revisions": changed.rows(named=True)})
-        return result
-
-    def commit_release_state(self) -> None:
-        state = self.state_dir
-        state.mkdir(parents=True, exist_ok=True)
-        meta_path = state / "release.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        if meta.get("fingerprint") == self.fingerprint:
-            return
-        if (state / "values_current.parquet").exists():
-            shutil.copyfile(state / "values_current.parquet", state / "values_previous.parquet")
-        self.release_frame().write_parquet(state / "values_current.parquet")
-        previous = {k: meta[k] for k in ("fingerprint", "built_at") if k in meta} or None
-        meta_path.write_text(json.dumps({"fingerprint": self.fingerprint, "built_at": self.built_at.isoformat(),
-                                         "previous": previous}, indent=1), encoding="utf-8")
+        """What this release changes against the publication readers saw before (marts.release_changes)."""
+        comparison, changes = self.data.release_comparison, self.data.release_changes
+        revised = (changes.filter(pl.col("change") == "herzien")
+                   .rename({"value_previous": "value_oud", "status_previous": "status_oud"}))
+        return {"previous": comparison["previous_release"], "previous_made_at": comparison["previous_made_at"],
+                "new_periods": changes.filter(pl.col("change") == "nieuwe periode")
+                .select("source_table", "period").rows(),
+                "revisions": revised.rows(named=True), "revision_count": comparison["revised"],
+                "status_changes": comparison["status_changed"], "dropped": comparison["gone"]}
 
     def page_nieuw(self) -> dict:
         v = self.data.values.filter(pl.col("source_table").is_not_null())
@@ -1005,10 +1007,10 @@ class SiteBuilder:
                                    for i, c in enumerate(r)] for r in revision_rows[:200]],
                 "revision_sources": revision_sources[:200],
                 "revision_caveats": [c for c in dict.fromkeys(revision_caveats[:200]) if c],
-                "previous_built": (datetime.fromisoformat(rel["previous"]["built_at"]).strftime("%d-%m-%Y %H:%M")
-                                   if rel["previous"] and rel["previous"].get("built_at") else "onbekend"),
+                "previous_made": (rel["previous_made_at"].astimezone().strftime("%d-%m-%Y %H:%M")
+                                  if rel["previous_made_at"] else "onbekend"),
                 "new_periods": [(t, period_label(p)) for t, p in rel["new_periods"]],
-                "signal_tables": signals, "fingerprint": self.fingerprint, "uses_plotly": False}
+                "signal_tables": signals, "uses_plotly": False}
 
     def revision_rows(self, revisions: list[dict]) -> tuple[list[list], list[Source | None], list[str | None]]:
         """The revised figures with their current source and caveat."""
@@ -1108,6 +1110,6 @@ class SiteBuilder:
 
 
 
-def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR, state_dir: Path | None = None,
+def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR,
                quality: tuple[Path, str] | None = None) -> dict:
-    return SiteBuilder(con, site_dir, geo_dir, state_dir, quality).build()
+    return SiteBuilder(con, site_dir, geo_dir, quality).build()

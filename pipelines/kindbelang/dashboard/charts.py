@@ -44,7 +44,7 @@ def merge_sources(sources: list[Source | None]) -> list[Source]:
 @dataclass
 class Chart:
     """One chart (or, without a figure, a table) with its text alternative, data table and CSV file. Every row has
-    its source and the caveat of its figure: the CSV has them as columns `bron` and `kanttekening`
+    its source and the caveat of its figure: the CSV has its `bron` per row and the caveats once below the data
     (SiteBuilder.sourced_csv), the table a `bron` column, and the caveats stand as text beside the chart."""
 
     id: str

@@ -10,7 +10,8 @@ from kindbelang.dashboard.formatting import (
     cbs_source_label, combined_source_label, publication_citation, publication_source_label,
 )
 
-KNOWN_MARTS = {"indicators", "indicator_values", "regions", "region_memberships", "youth_care_use"}
+KNOWN_MARTS = {"indicators", "indicator_values", "regions", "region_memberships", "youth_care_use",
+               "release_changes", "release_comparison"}  # the last two: page "Nieuw in deze release"
 VALUE_COLUMNS = ("indicator_id, region_code, region_level, period, year, period_type, period_number, value, "
                  "value_low, value_high, unit, status, source_kind, source_table, source_organisation, source_label, "
                  "source_note, published_wording, published_above_100, caveat, source_modified, boundary_year")
@@ -47,6 +48,9 @@ class Data:
         self.publications = {r["source_id"]: r for r in con.sql(
             "SELECT DISTINCT source_id, organisation, publication_title, publication_year, via "
             "FROM raw.publications").pl().iter_rows(named=True)} if self.has("raw", "publications") else {}
+        # What this release changes against the one before (asset release_changes).
+        self.release_changes = con.sql("SELECT * FROM marts.release_changes").pl()
+        self.release_comparison = con.sql("SELECT * FROM marts.release_comparison").pl().row(0, named=True)
         self.cbs_source_tables = self.cited_cbs_tables()
         self.publication_sources = self.cited_publications()
 
@@ -121,6 +125,27 @@ class Data:
         if row.get("indicator_id"):
             return self.indicator_source(row["indicator_id"])
         return None
+
+    def input_status(self, indicator_ids: list[str], year) -> str:
+        """The release status of a figure kindbelang computed from indicators (a correlation, a model): the
+        statuses of the gemeente figures of those indicators in that year, as the sources give them ('onbekend'
+        where they give none)."""
+        if not hasattr(self, "_statuses"):
+            frame = (self.values.filter(pl.col("value").is_not_null() & (pl.col("region_level") == "gemeente"))
+                     .select("indicator_id", "year", pl.col("status").fill_null("onbekend")).unique())
+            self._statuses: dict[tuple, set] = {}
+            for ind, y, status in frame.iter_rows():
+                self._statuses.setdefault((ind, y), set()).add(status)
+        found = set().union(*(self._statuses.get((i, int(year)), set()) for i in indicator_ids))
+        return ", ".join(sorted(found)) or "onbekend"
+
+    def row_status(self, row: dict) -> str:
+        """The release status of a row of a mart that has none of its own: that of the indicators it is computed
+        from in its year (`input_status`), else 'onbekend' (a publication figure carries none)."""
+        for columns in DERIVED_FROM:
+            if all(c in row for c in columns) and row.get("year") is not None:
+                return self.input_status([i for c in columns for i in indicator_ids(row[c])], row["year"])
+        return "onbekend"
 
     def row_caveat(self, row: dict) -> str | None:
         if row.get("caveat"):

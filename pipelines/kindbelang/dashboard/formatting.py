@@ -10,6 +10,7 @@ import html
 import json
 import math
 import re
+from decimal import Decimal
 from pathlib import Path
 
 STATUS_LABELS = {"available": "beschikbaar", "proxy": "benadering (proxy)", "gap": "blinde vlek"}
@@ -191,6 +192,8 @@ def csv_cell(value) -> str:
         return repr(value).replace(".", ",") if value != int(value) else str(int(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(csv_cell(v) for v in value)
+    if isinstance(value, Decimal):  # DECIMAL columns of the marts: a decimal comma as for floats
+        return format(value, "f").replace(".", ",")
     return str(value)
 
 
@@ -202,6 +205,70 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         writer.writerow(header)
         for row in rows:
             writer.writerow([csv_cell(v) for v in row])
+
+
+# The layout of every CSV of figures on the site, written here (`sourced_csv_rows`) and, for the CSVs made in the
+# browser (map, gemeenteprofiel, the tables of the monitor), by dashboards/static/site.js (`kbSourcedCsv`), which
+# must stay the same: per row the figure with its own `bron` (the full 'Bron:' line) and, where the source gives
+# one, its release status in a column `status`; the column `kanttekening` holds a key (K1, K2, ...) of the caveat
+# of that row; after the data one empty line, then a legend that says this and gives each caveat once.
+CSV_CAVEAT_KEY = "K{}"
+CSV_LEGEND_LABEL = "Toelichting"
+CSV_LEGEND_TEXT = (
+    "De gegevens staan boven de lege regel: per rij een cijfer met zijn eigen bron (kolom bron) en, waar de bron "
+    "die geeft, zijn releasestatus (kolom status: voorlopig, nader voorlopig, definitief of onbekend). De kolom "
+    "kanttekening verwijst met K1, K2, ... naar de kanttekeningen hieronder; elke tekst staat één keer in dit "
+    "bestand. Een lege cel is geen cijfer (geheim of niet gepubliceerd), nooit nul.")
+CSV_CAVEAT_LABEL = "Kanttekening {}"
+
+
+def caveat_references(caveats: list[str | None]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Per row the key of its caveat ('' without one), and the legend [(key, text)] in order of first use."""
+    keys: dict[str, str] = {}
+    refs = []
+    for c in caveats:
+        if c:
+            refs.append(keys.setdefault(c, CSV_CAVEAT_KEY.format(len(keys) + 1)))
+        else:
+            refs.append("")
+    return refs, [(k, c) for c, k in keys.items()]
+
+
+def sourced_csv_rows(header: list[str], rows: list[list], labels: list[str | None],
+                     caveats: list[str | None]) -> list[list]:
+    """The header, the data rows each ending with its `bron` and `kanttekening` key, an empty row and the legend."""
+    refs, legend = caveat_references(caveats)
+    out = [header + ["bron", "kanttekening"]]
+    out += [row + [label, ref] for row, label, ref in zip(rows, labels, refs)]
+    out.append([])
+    out.append([CSV_LEGEND_LABEL, CSV_LEGEND_TEXT])
+    out += [[CSV_CAVEAT_LABEL.format(key), text] for key, text in legend]
+    return out
+
+
+def write_sourced_csv(path: Path, header: list[str], rows: list[list], labels: list[str | None],
+                      caveats: list[str | None]) -> None:
+    """A CSV of figures for Dutch Excel in the layout of `sourced_csv_rows`."""
+    table = sourced_csv_rows(header, rows, labels, caveats)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        for row in table:
+            writer.writerow([csv_cell(v) for v in row])
+
+
+def read_sourced_csv(text: str) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """The header, the data rows and the caveats {key: text} of a CSV in the layout of `sourced_csv_rows` (text
+    without the byte order mark)."""
+    import io
+
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    end = rows.index([]) if [] in rows else len(rows)
+    caveats = {}
+    for row in rows[end + 1:]:
+        if len(row) >= 2 and row[0].startswith(CSV_CAVEAT_LABEL.format("")):
+            caveats[row[0].removeprefix(CSV_CAVEAT_LABEL.format(""))] = row[1]
+    return rows[0], rows[1:end], caveats
 
 
 def wrap_text(text: str, width: int) -> list[str]:
@@ -248,3 +315,43 @@ def trend_per_year(t: float, unit: str | None) -> str:
     sign = "+" if t > 0 else ("−" if t < 0 else "±")
     suffix = " procentpunt" if unit == "%" else unit_suffix(unit)
     return f"{word}: {sign}{nl_number(abs(t), unit, decimals_for(unit) + 1)}{suffix} per jaar"
+
+
+# ------------------------------------------------------------------------------- tables downloaded from the browser
+# A big mart table is not written as a CSV file on the site: assets/tabellen/<name>.js holds its columns compactly
+# (`compact_column`) and site.js makes the CSV, in the layout of `sourced_csv_rows`, when the reader downloads it.
+
+def json_cell(value):
+    """A cell as JSON that site.js writes exactly as `csv_cell` does: numbers, true/false (ja/nee), null (empty),
+    text; anything else (lists, dates, decimals) as its CSV text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else (value if math.isfinite(value) else csv_cell(value))
+    return csv_cell(value)
+
+
+def _json_len(data) -> int:
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def compact_column(values: list) -> dict:
+    """A column as the smallest of: the values ({"v": [...]}), distinct values and an index per row ({"d", "i"}),
+    or distinct values with runs of (index, length) ({"d", "r"}). site.js `decodeColumn` reads all three."""
+    cells = [json_cell(v) for v in values]
+    index: dict[str, int] = {}
+    distinct, idx = [], []
+    for c in cells:
+        key = json.dumps(c)  # 1 and 1.0 and True stay apart
+        if key not in index:
+            index[key] = len(distinct)
+            distinct.append(c)
+        idx.append(index[key])
+    runs: list[int] = []
+    for i in idx:
+        if runs and runs[-2] == i:
+            runs[-1] += 1
+        else:
+            runs += [i, 1]
+    options = [{"v": cells}, {"d": distinct, "i": idx}, {"d": distinct, "r": runs}]
+    return min(options, key=_json_len)

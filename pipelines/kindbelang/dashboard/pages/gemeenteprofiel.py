@@ -3,9 +3,8 @@
 The page itself (gemeenteprofiel.html) holds what is the same for every gemeente: the list of gemeenten, the
 indicators with their titles, domains and caveats. Per gemeente a small script file
 (data/gemeenteprofiel/<code>.js, loaded by a script tag, so it works from file:// without a server) holds its
-figures, already formatted in Dutch here, and the sparklines as SVG paths; beside it
-data/gemeenteprofiel/<code>.csv holds exactly the rows the page shows, with the unrounded values, source and
-caveat. Every figure comes from the marts through `kindbelang.dashboard.data` (ranks and medians included)."""
+figures, already formatted in Dutch here, and the sparklines as SVG paths; the page's script makes the CSV of
+exactly the rows it shows, each with its source, the caveats once below the data (site.js kbSourcedCsv). Every figure comes from the marts through `kindbelang.dashboard.data` (ranks and medians included)."""
 
 from __future__ import annotations
 
@@ -32,13 +31,14 @@ ASSOCIATION = "ecologische associatie: samenhang tussen gemeenten, geen effect o
 MODEL_NOTE = "bewerking kindbelang: verwacht gebruik uit een model"
 CUMULATION_NOTE = "bewerking kindbelang: stapeling tussen gebieden"
 # The CSV of one gemeente (made in the browser from the rows the page shows, see gemeenteprofiel.html): the figures
-# as printed, with a decimal comma, and per row its source and caveat, like every CSV of the site.
+# as printed, with a decimal comma; site.js adds `bron` and `kanttekening` (a key into the caveats below the data),
+# like every CSV of the site.
 CSV_HEADER = [
     "onderdeel", "indicator", "periode", "waarde", "eenheid", "soort interval", "interval ondergrens",
     "interval bovengrens", "Nederland", "provincie", "provincie: waarde", "provincie: indeling", "jeugdregio",
     "jeugdregio: waarde", "jeugdregio: indeling", "vergelijkbare gemeenten", "vergelijkbare gemeenten: mediaan",
     "vergelijkbare gemeenten: aantal", "plaats (1 = hoogste waarde)", "gemeenten met een cijfer", "vergelijking",
-    "verandering", "trend", "reeks", "signaal of oordeel", "status", "boven_100_gepubliceerd", "bron", "kanttekening",
+    "verandering", "trend", "reeks", "signaal of oordeel", "status", "boven_100_gepubliceerd",
 ]
 SPARK_W, SPARK_H, SPARK_PAD = 120, 30, 3
 # A gemeente's data file holds its rows as lists in this order (the page's script reads them by name).
