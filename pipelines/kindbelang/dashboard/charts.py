@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from kindbelang.dashboard.formatting import ABOVE_100_NOTE, display_cell, esc, is_missing, nl_number, script_json
+from kindbelang.dashboard.formatting import (
+    ABOVE_100_NOTE, display_cell, esc, figure_text, is_missing, nl_number, script_json,
+)
 
 # Line colours with at least 3:1 contrast on white (WCAG 2.1 AA 1.4.11, non-text contrast).
 PALETTE = ["#0b4f8a", "#b3261e", "#1b6e35", "#6a3d9a", "#7a4f00", "#3d3d3d", "#006570", "#a0306e"]
@@ -125,6 +127,11 @@ def base_layout(title: str, **extra) -> dict:
     for key, value in extra.items():
         layout[key] = {**layout[key], **value} if key in ("xaxis", "yaxis") else value
     return layout
+
+
+def hover_texts(rows: list[dict], unit: str | None) -> list[str]:
+    """Each figure as the page prints it, for the hover label (customdata)."""
+    return [esc(figure_text(r["value"], unit, r["published_wording"])) for r in rows]
 
 
 SUBPLOT_TEMPLATES = ("polar", "ternary", "scene", "geo")

@@ -81,6 +81,86 @@ class Data:
         sql = f'SELECT * FROM "{schema}"."{table}"' + (f" LIMIT {int(limit)}" if limit else "")
         return self.con.sql(sql).pl()
 
+    def table_comment(self, schema: str, table: str) -> str:
+        rows = self.con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                                [schema, table]).fetchall()
+        return (rows[0][0] or "") if rows else ""
+
+    def mart_comments(self) -> tuple[list[tuple], list[tuple]]:
+        """Every marts table and view with its comment, and every column with its type and comment."""
+        tables = self.con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'marts' "
+            "ORDER BY 1").fetchall()
+        columns = self.con.execute("SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+                                   "WHERE schema_name = 'marts' ORDER BY table_name, column_index").fetchall()
+        return tables, columns
+
+    # -- marts other assets may not have built yet: None where the mart is absent or the query finds no rows
+    def _mart_frame(self, table: str, query: str) -> pl.DataFrame | None:
+        if not self.has("marts", table):
+            return None
+        frame = self.con.sql(query).pl()
+        return None if frame.is_empty() else frame
+
+    def monitor_national_changes(self) -> list[tuple]:
+        """marts.monitor for Nederland where there is a previous value to compare with."""
+        return self.con.execute(
+            "SELECT indicator_id, title, period_type, latest_period, value, previous_value, change, unit, "
+            "change_direction, signal, release_status, source_label, caveat FROM marts.monitor "
+            "WHERE region_level = 'land' AND previous_value IS NOT NULL "
+            "ORDER BY ouderdomein_or_theme, title, period_type").fetchall()
+
+    def monitor_signal_counts(self) -> list[tuple]:
+        """marts.monitor per indicator and period type: gemeenten with a signal, assessed and with small numbers."""
+        # small_number rows never signal (rule in the SQL); they are also left out of the count of assessed ones.
+        return self.con.execute(
+            "SELECT indicator_id, title, period_type, max(latest_period) AS periode, "
+            "count(*) FILTER (WHERE signal AND NOT small_number) AS met_signaal, "
+            "count(*) FILTER (WHERE NOT small_number AND change IS NOT NULL) AS beoordeeld, "
+            "count(*) FILTER (WHERE small_number) AS klein, "
+            "string_agg(DISTINCT coalesce(release_status, 'onbekend'), ', ' ORDER BY coalesce(release_status, "
+            "'onbekend')) AS status "
+            "FROM marts.monitor WHERE region_level = 'gemeente' GROUP BY ALL").fetchall()
+
+    def linkage_frame(self) -> pl.DataFrame | None:
+        """marts.linkage_national as a frame (None where absent; it may be empty)."""
+        return self.con.sql("SELECT * FROM marts.linkage_national").pl() \
+            if self.has("marts", "linkage_national") else None
+
+    def latest_associations(self) -> pl.DataFrame | None:
+        """marts.association, per pair of indicators its latest year (None where absent; it may be empty)."""
+        if not self.has("marts", "association"):
+            return None
+        return self.con.sql("SELECT * FROM marts.association QUALIFY year = max(year) OVER "
+                            "(PARTITION BY parental_indicator_id, youth_care_indicator_id) "
+                            "ORDER BY parental_indicator_id, youth_care_indicator_id").pl()
+
+    def association_domains(self) -> pl.DataFrame | None:
+        return self._mart_frame("association_domains", "SELECT * FROM marts.association_domains "
+                                "ORDER BY youth_care_indicator_id, year, rank")
+
+    def household_by_care_form_latest(self) -> pl.DataFrame | None:
+        """Nederland, latest year of marts.household_position_by_care_form with a one-parent share."""
+        return self._mart_frame(
+            "household_position_by_care_form",
+            "SELECT * FROM marts.household_position_by_care_form WHERE region_code = 'NL01' AND period_type = 'jaar' "
+            "AND one_parent_share IS NOT NULL QUALIFY year = max(year) OVER ()")
+
+    def household_position_latest(self) -> pl.DataFrame | None:
+        """The gemeenten of marts.household_position with a one-parent share in the latest period."""
+        return self._mart_frame(
+            "household_position",
+            "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
+            "QUALIFY period_key = max(period_key) OVER () ORDER BY region_name")
+
+    def household_overrepresentation_latest(self) -> pl.DataFrame | None:
+        """The gemeenten of marts.household_position with an over-representation ratio in the latest year."""
+        return self._mart_frame(
+            "household_position",
+            "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' "
+            "AND overrepresentation_ratio IS NOT NULL QUALIFY year = max(year) OVER () ORDER BY region_name")
+
     # -- sources and caveats
     def caveat(self, indicator_id: str) -> str | None:
         return (self.by_id.get(indicator_id) or {}).get("caveat")

@@ -135,6 +135,12 @@ def change_text(change, unit: str | None) -> str:
     return f"{sign}{nl_number(abs(change), unit)}{suffix}"
 
 
+def release_status(row: dict) -> str:
+    """The release status as the source gives it (voorlopig, nader voorlopig, definitief), else onbekend: a
+    publication figure carries none, and it is never guessed."""
+    return row.get("status") or "onbekend"
+
+
 def yes_no(flag) -> str:
     return "ja" if flag else "nee"
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 DATA_DIR = "data/gemeenteprofiel"
 DEFAULT_GEMEENTE = "GM0363"
+SIZE_CLASSES = [(0, 20_000, "minder dan 20.000 inwoners"), (20_000, 50_000, "20.000 tot 50.000 inwoners"),
+                (50_000, 100_000, "50.000 tot 100.000 inwoners"), (100_000, 10**9, "100.000 inwoners of meer")]
 # The sections of the profile: youth care first, then the parental domains of the registry.
 GROUPS = [("jeugdzorg", "Jeugdzorg")] + list(OUDERDOMEIN_LABELS.items())
 ASSOCIATION = "ecologische associatie: samenhang tussen gemeenten, geen effect op kinderen"
@@ -124,10 +126,7 @@ class ProfilePage:
 
     # -- the context of gemeenteprofiel.html
     def context(self) -> dict:
-        from kindbelang.dashboard.builder import SIZE_CLASSES
-
         d = self.data
-        self.size_classes = SIZE_CLASSES
         main_types = {i: d.main_period_type(i) for i in d.by_id}
         latest = queries.profile_latest(self.con, main_types, [lo for lo, _hi, _n in SIZE_CLASSES])
         by_gemeente: dict[str, dict[str, dict]] = {}
@@ -264,7 +263,7 @@ class ProfilePage:
             "provincie": m["provincie_name"], "jeugdregio": m["jeugdregio_name"],
             "inhabitants": (f"{nl_number(inhabitants, 'aantal')} inwoners op 1 januari {m['boundary_year']}"
                             if inhabitants else ""),
-            "size": next((n for lo, hi, n in self.size_classes if inhabitants is not None and lo <= inhabitants < hi),
+            "size": next((n for lo, hi, n in SIZE_CLASSES if inhabitants is not None and lo <= inhabitants < hi),
                          ""),
             "rows": [[row[k] for k in ROW_FIELDS] for row in rows], "extra": extra,
         }

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from kindbelang.dashboard import data as queries
 from kindbelang.dashboard.charts import Source
 from kindbelang.dashboard.formatting import (
-    GAP_LIMITS, OUDERDOMEIN_LABELS, change_text, combined_source_label, figure_text, interval_text, nl_number,
-    period_label, trend_per_year,
+    GAP_LIMITS, OUDERDOMEIN_LABELS, PERIOD_TYPE_ORDER, change_text, combined_source_label, figure_text,
+    interval_text, nl_number, period_label, trend_per_year, with_unit,
 )
 
 if TYPE_CHECKING:
@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 
 TOP_N = 3
 MAX_SIGNAL_NAMES = 5
+# The signal rule of marts.monitor (sql/marts/monitor.sql header, README.md), in Dutch for the site.
+SIGNAL_RULE = ("Een signaal betekent: de waarde is ten opzichte van dezelfde periode een jaar eerder in de "
+               "ongunstige richting (volgens het indicatorregister) veranderd met meer dan het grootste van 5% van "
+               "de vorige waarde en, bij percentages, 0,5 procentpunt. Indicatoren zonder voorkeursrichting geven "
+               "nooit een signaal. Gemeenten met kleine aantallen (teller nu of in de vorige periode onder 20, of "
+               "minder dan 10.000 inwoners) geven geen signaal: door de afronding van CBS (aantallen op vijftallen, "
+               "aandelen op één decimaal) zijn kleine veranderingen daar ruis.")
 
 
 def domain_of(ind: dict) -> str | None:
@@ -192,9 +199,35 @@ class Overview:
             word = {"%": "aandelen (%)", "aantal": "aantallen"}.get(unit, unit)
             charts.append(self.b.trend_chart(f"overzicht-trend-{n + 1}", f"Nederland: ontwikkeling, {word}", inds))
         return {"title": "Overzicht", "blocks": blocks, "across": across, "charts": charts,
-                "signals": self.b.monitor_signals(),
+                "signals": monitor_signals(self.b),
                 "gap_count": sum(1 for r in self.d.indicators.iter_rows(named=True) if r["status"] == "gap"),
                 "domain_labels": [b["label"] for b in blocks]}
+
+
+def monitor_signals(b: SiteBuilder) -> dict | None:
+    """Signals from marts.monitor: Nederland, and per indicator the number of gemeenten with a signal."""
+    if not b.data.has("marts", "monitor"):
+        return None
+    nl = b.data.monitor_national_changes()
+    nl_rows = [[t, pt, period_label(lp), with_unit(v, u), with_unit(pv, u), change_text(c, u), cd or "–",
+                "ja" if sig else "nee", rs or "onbekend"]
+               for _id, t, pt, lp, v, pv, c, u, cd, sig, rs, _s, _c in nl]
+    nl_sources = [Source(s, "indicators", (i,)) if s else None for i, *_x, s, _c in nl]
+    counts = b.data.monitor_signal_counts()
+    counts.sort(key=lambda r: (r[1], PERIOD_TYPE_ORDER.get(r[2], 9)))
+    count_rows = [[title, pt, period_label(periode), n, assessed, small, status]
+                  for _id, title, pt, periode, n, assessed, small, status in counts]
+    count_sources = [b.data.indicator_source(r[0]) for r in counts]
+    count_caveats = [b.data.caveat(r[0]) for r in counts]
+    csv_href = b.sourced_csv("data/signalen-gemeenten.csv",
+                             ["indicator", "soort periode", "laatste periode", "gemeenten met signaal",
+                              "gemeenten beoordeeld", "gemeenten met kleine aantallen", "status"], count_rows,
+                             count_sources, count_caveats)
+    caveats = {t: c for (_i, t, *_x, c) in nl if c}
+    caveats.update({r[1]: c for r, c in zip(counts, count_caveats) if c})
+    return {"rule": SIGNAL_RULE, "nl_rows": nl_rows, "nl_sources": nl_sources,
+            "nl_signals": sum(1 for r in nl if r[9]), "count_rows": count_rows, "count_sources": count_sources,
+            "count_csv": csv_href, "caveats": [f"{t}: {c}" for t, c in sorted(caveats.items())]}
 
 
 def context(b: SiteBuilder) -> dict:
