@@ -238,19 +238,21 @@ TABLE_ID = re.compile(r"^[0-9A-Za-z]{4,16}$")  # CBS ids (82972NED, 7461bev); al
 def fetch(args: argparse.Namespace) -> int:
     from kindbelang.catalog import load_catalog
 
-    ids = [t.upper() for t in args.tables]
+    ids = args.tables
     if args.update_snapshot:
+        ids = [t.upper() for t in ids]
         catalog_ids = [t.id for t in load_catalog()]
         unknown = [t for t in ids if t not in catalog_ids]
         if unknown:
-            print(f"FOUT: --update-snapshot is for catalog tables only; not in catalog.yaml: {', '.join(unknown)}",
-                  file=sys.stderr)
+            print(f"FOUT: --update-snapshot geldt alleen voor tabellen uit catalog.yaml; niet in de catalogus: "
+                  f"{', '.join(unknown)}", file=sys.stderr)
             return 2
         into = args.snapshot_dir.resolve() if args.snapshot_dir else settings.SNAPSHOT_DIR
         return fetch_tables(ids or catalog_ids, into=into, keep_previous=False,  # git keeps the history
                             accept_any_change=args.accept_schema_change, api=args.api)
     if not ids:
-        print("FOUT: give one or more CBS table ids (or --update-snapshot)", file=sys.stderr)
+        print("FOUT: geef een of meer CBS-tabelnummers (bijvoorbeeld 82972NED), of --update-snapshot",
+              file=sys.stderr)
         return 2
     return fetch_tables(ids, accept_any_change=args.accept_schema_change, api=args.api)
 

@@ -47,9 +47,9 @@ def connections_from_env(environ: dict | None = None) -> int:
 
 def shared_policy(progress: FetchProgress | None = None, base: FetchPolicy | None = None) -> FetchPolicy:
     """The environment's policy with one connection bound for every table of this refresh."""
-    connections = connections_from_env()
-    return replace(base or policy_from_env(), connections=threading.BoundedSemaphore(connections),
-                   workers=min((base or policy_from_env()).workers, connections), progress=progress)
+    connections, base = connections_from_env(), base or policy_from_env()
+    return replace(base, connections=threading.BoundedSemaphore(connections),
+                   workers=min(base.workers, connections), progress=progress)
 
 
 def stored_modified(root: Path, table_id: str) -> str | None:
