@@ -203,3 +203,36 @@ def test_the_population_base_replaces_the_former_gap(warehouse):
         WHERE indicator_id = 'eenouderhuishoudens_pct' AND region_level = 'gemeente' AND value IS NOT NULL
         GROUP BY year)""").fetchone()[0]
     assert n_gemeenten >= 300
+
+
+def test_funnel_limits_are_the_score_test_behind_the_flags(warehouse):
+    """marts.household_position_funnel: per period the 99.8% band spans the smallest to the largest gemeente and
+    is p0 +/- z*sqrt(p0(1-p0)/n); a gemeente outside it at its own size is exactly one the mart flags."""
+    (table, period) = warehouse.execute(
+        "SELECT source_table, max(period_key) FROM marts.household_position GROUP BY ALL "
+        "ORDER BY 2 DESC LIMIT 1").fetchone()
+    band = warehouse.execute(
+        "SELECT youth_with_youth_care, national_share, limit_low, limit_high FROM marts.household_position_funnel "
+        "WHERE source_table = ? AND period_key = ? AND confidence = '99,8%' ORDER BY step", [table, period]).fetchall()
+    gemeenten = warehouse.execute(
+        "SELECT youth_with_youth_care, one_parent_share, compared_with_national FROM marts.household_position "
+        "WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL AND source_table = ? AND period_key = ?",
+        [table, period]).fetchall()
+    assert len(band) == 41 and len(gemeenten) > 300
+    sizes = [n for n, *_ in band]
+    assert sizes == sorted(sizes)
+    assert (sizes[0], sizes[-1]) == pytest.approx((min(g[0] for g in gemeenten), max(g[0] for g in gemeenten)))
+    p0 = band[0][1] / 100
+    for n, _p0, low, high in band:
+        half_width = 100 * Z998 * (p0 * (1 - p0) / n) ** 0.5
+        assert high == pytest.approx(min(100, 100 * p0 + half_width))
+        assert low == pytest.approx(max(0, 100 * p0 - half_width))
+    flagged = 0
+    for n, share, verdict in gemeenten:
+        outside = abs(share - 100 * p0) > 100 * Z998 * (p0 * (1 - p0) / n) ** 0.5
+        assert outside == (verdict != "niet te onderscheiden van landelijk"), (n, share, verdict)
+        flagged += outside
+    assert flagged > 0
+    (levels,) = warehouse.execute(
+        "SELECT list(DISTINCT confidence ORDER BY confidence) FROM marts.household_position_funnel").fetchone()
+    assert levels == ["95%", "99,8%"]

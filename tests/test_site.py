@@ -436,6 +436,15 @@ def test_household_funnel_flags_exactly_what_the_mart_flags(site_dir, published)
         limit = 3.09 * math.sqrt(p0 / 100 * (1 - p0 / 100) / n) * 100
         assert (abs(share - p0) > limit) == (label != "niet te onderscheiden van landelijk"), r["gemeente"]
     page = (site_dir / "themas.html").read_text(encoding="utf-8")
+    # The drawn limits are the rows of marts.household_position_funnel, not a recomputation.
+    figure = json.loads(re.search(r'id="huishoudenspositie-data">(.*?)</script>', page, re.S)[1])
+    drawn = {(t["name"], tuple(t["x"]), tuple(t["y"])) for t in figure["data"] if t.get("mode") == "lines"}
+    limits = published.execute(
+        "SELECT confidence || '-grens', list(youth_with_youth_care ORDER BY step), list(limit_high ORDER BY step), "
+        "list(limit_low ORDER BY step) FROM marts.household_position_funnel "
+        "WHERE period_key = (SELECT max(period_key) FROM marts.household_position) GROUP BY confidence").fetchall()
+    assert len(limits) == 2
+    assert drawn == {(name, tuple(x), tuple(y)) for name, x, high, low in limits for y in (high, low)}
     higher = sum(1 for v in mart.values() if v[2] == "hoger dan landelijk")
     assert f"{higher} gemeenten liggen boven" in page
     assert "geen effect van een scheiding op kinderen" in page

@@ -57,9 +57,6 @@ class Data:
     def has(self, schema: str, table: str) -> bool:
         return (schema, table) in self.tables
 
-    def marts_like(self, *words: str) -> list[str]:
-        return sorted(t for s, t in self.tables if s == "marts" and any(w in t for w in words))
-
     def extra_marts(self) -> list[str]:
         return sorted(t for s, t in self.tables if s == "marts" and t not in KNOWN_MARTS)
 
@@ -153,6 +150,13 @@ class Data:
             "household_position",
             "SELECT * FROM marts.household_position WHERE region_level = 'gemeente' AND one_parent_share IS NOT NULL "
             "QUALIFY period_key = max(period_key) OVER () ORDER BY region_name")
+
+    def household_position_funnel(self, source_table: str, period_key: str) -> pl.DataFrame | None:
+        """The funnel limits of marts.household_position_funnel for one period, per confidence level."""
+        return self._mart_frame(
+            "household_position_funnel",
+            f"SELECT * FROM marts.household_position_funnel WHERE source_table = '{source_table}' "
+            f"AND period_key = '{period_key}' ORDER BY confidence, step")
 
     def household_overrepresentation_latest(self) -> pl.DataFrame | None:
         """The gemeenten of marts.household_position with an over-representation ratio in the latest year."""

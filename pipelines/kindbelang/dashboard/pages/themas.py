@@ -10,13 +10,11 @@ and says so beside the chart."""
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import polars as pl
 
-from kindbelang.confidence import Z95, Z998
 from kindbelang.dashboard.charts import PALETTE, Chart, Source, base_layout, figure_dict, hover_texts
 from kindbelang.dashboard.formatting import (
     GAP_LIMITS, OUDERDOMEIN_LABELS, compact_column, display_cell, dutch_list, esc, nl_number, period_label,
@@ -355,15 +353,14 @@ def household_by_care_form_chart(b: SiteBuilder) -> Chart | None:
 
 def household_position_chart(b: SiteBuilder) -> Chart | None:
     """Funnel of the one-parent share among youth with youth care per gemeente (marts.household_position),
-    latest period. The limits are the score test around the national share, the same test as the mart's
+    latest period, with the limits of marts.household_position_funnel: the same score test as the mart's
     'hoger/lager' (its 99.8% Wilson interval), so the page flags exactly what the mart flags."""
     frame = b.data.household_position_latest()
     if frame is None:
         return None
     period, table = period_label(frame["period_key"][0]), frame["source_table"][0]
+    limits = b.data.household_position_funnel(table, frame["period_key"][0])
     p0 = frame["national_share"][0] / 100
-    sizes = [10 ** (math.log10(frame["youth_with_youth_care"].min()) + i / 40 * math.log10(
-        frame["youth_with_youth_care"].max() / frame["youth_with_youth_care"].min())) for i in range(41)]
     fig = go.Figure()
     groups = (("hoger dan landelijk", PALETTE[1], "triangle-up"), ("lager dan landelijk", PALETTE[0], "triangle-down"),
               ("niet te onderscheiden van landelijk", "#8c8c8c", "circle"))
@@ -376,11 +373,15 @@ def household_position_chart(b: SiteBuilder) -> Chart | None:
                 "region_name", "one_parent_share", "youth_with_youth_care").iter_rows()],
             hovertemplate="%{customdata[0]}: %{customdata[1]} van %{customdata[2]} jongeren met jeugdzorg"
                           "<extra></extra>"))
-    for z, dash, name in ((Z95, "dash", "95%-grens"), (Z998, "dot", "99,8%-grens")):
-        for sign, show in ((1, True), (-1, False)):
+    for confidence, dash in (("95%", "dash"), ("99,8%", "dot")):
+        band = limits.filter(pl.col("confidence") == confidence) if limits is not None else None
+        if band is None or band.is_empty():
+            continue
+        for column, show in (("limit_high", True), ("limit_low", False)):
             fig.add_trace(go.Scatter(
-                x=sizes, y=[100 * (p0 + sign * z * math.sqrt(p0 * (1 - p0) / n)) for n in sizes], mode="lines",
-                name=name, showlegend=show, hoverinfo="skip", line={"color": "#3d3d3d", "dash": dash, "width": 1}))
+                x=band["youth_with_youth_care"].to_list(), y=band[column].to_list(), mode="lines",
+                name=f"{confidence}-grens", showlegend=show, hoverinfo="skip",
+                line={"color": "#3d3d3d", "dash": dash, "width": 1}))
     fig.add_hline(y=100 * p0, line={"color": "#1a1a1a", "width": 1})
     fig.update_layout(base_layout(
         f"Jongeren met jeugdzorg in een eenouderhuishouden per gemeente, {period}",
