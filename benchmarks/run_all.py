@@ -27,10 +27,12 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"cold": 15.0, "no-op": 3.0, "one table changed": 8.0}
-# Before this work (HEAD 19d5378: every `kindbelang run` redid everything), measured with this script's steps on
-# this machine on 2026-12-02 while other test suites ran beside it, twice: wall (first, second), CPU of the second.
-# Issue 14 reports 43 s cold (median of 3) on a quiet machine.
-BEFORE = {"cold": (98.3, 197.2, 94.2), "no-op": (122.6, 184.9, 96.2), "one table changed": (150.7, None, None)}
+# Before (wall s, CPU s), measured with this script on this machine: HEAD 19d5378 (every `kindbelang run` redid
+# everything, 2026-12-02, other suites running beside it) and HEAD b174686 (2026-12-03, load 0.8, nothing else
+# running). Issue 14 reports 43 s cold (median of 3) on a quiet machine.
+BEFORE = {"cold": {"19d5378": (98.3, None), "b174686": (77.0, 77.1)},
+          "no-op": {"19d5378": (122.6, None), "b174686": (6.2, 6.3)},
+          "one table changed": {"19d5378": (150.7, None), "b174686": (45.7, 48.0)}}
 
 
 def cpu_seconds() -> float:
@@ -90,9 +92,8 @@ def change_one_table(snapshot: Path, table_id: str) -> None:
 def report(name: str, wall: float, cpu: float, kinds: dict[str, float], stdout: str) -> None:
     outside = max(wall - sum(kinds.values()), 0.0)
     verdict = "gehaald" if wall <= TARGETS[name] else "NIET gehaald"
-    first, second, before_cpu = BEFORE[name]
-    before = f"{first:.0f}" + (f" en {second:.0f}" if second else "") + " s wall" + (
-        f", {before_cpu:.0f} s CPU" if before_cpu else "")
+    before = "; ".join(f"{commit}: {w:.1f} s wall" + (f", {c:.1f} s CPU" if c else "")
+                       for commit, (w, c) in BEFORE[name].items())
     print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU (doel <= {TARGETS[name]:.0f} s wall: {verdict}; "
           f"voorheen {before})")
     for kind, seconds in kinds.items():

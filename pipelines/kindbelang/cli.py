@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import sys
 from pathlib import Path
 
-from kindbelang import settings
+from kindbelang import last_run, settings
 
 
 DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
@@ -30,6 +31,15 @@ def use_project_instance() -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
+@functools.cache
+def project_instance():
+    """The Dagster instance of this process, opened once (opening one costs about a second)."""
+    use_project_instance()
+    import dagster as dg
+
+    return dg.DagsterInstance.get()
+
+
 def ui(args: argparse.Namespace) -> int:
     """Dagster's web UI (and daemon) on the project instance: history, lineage, checks."""
     use_project_instance()
@@ -37,14 +47,17 @@ def ui(args: argparse.Namespace) -> int:
     os.execv(dagster, [str(dagster), "dev", "-m", "kindbelang.definitions"])
 
 
-def exclusive(handler, command: str):
+def exclusive(handler, command: str, answered_at_once=None):
     """Run ``handler`` holding the output directory's writer lock (run and fetch both write there), and only
-    when no run of the service (kindbelang serve: sensor, schedule, UI) is writing there."""
+    when no run of the service (kindbelang serve: sensor, schedule, UI) is writing there. ``answered_at_once``
+    may answer before that (its exit code) when there is nothing to write."""
     def locked(args: argparse.Namespace) -> int:
         from kindbelang.run_lock import RunInProgress, exclusive_run
 
         try:
             with exclusive_run(settings.out_dir(), wait_seconds=args.wait, command=command):
+                if answered_at_once is not None and (code := answered_at_once(args)) is not None:
+                    return code
                 wait_for_service_runs(args.wait)
                 return handler(args)
         except RunInProgress as busy:
@@ -73,17 +86,35 @@ def service_run_in_progress() -> str | None:
     home = Path(os.environ.get("DAGSTER_HOME") or settings.paths().dagster_home)
     if not (home / "history").is_dir():  # this instance never ran anything
         return None
-    use_project_instance()
     import dagster as dg
 
     from kindbelang.automation import WAREHOUSE_TAG
 
     active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-    for run in dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG)):
+    for run in project_instance().get_runs(filters=dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG)):
         if run.tags.get("kindbelang/launched_by") != "cli":
             origin = run.tags.get("dagster/sensor_name") or run.tags.get("dagster/schedule_name") or "webinterface"
             return f"run {run.run_id[:8]} van {origin}"
     return None
+
+
+NOTHING_CHANGED = ("Niets veranderd sinds de vorige geslaagde run: er is niets opnieuw gemaakt en de publicatie is "
+                   "bij. (`kindbelang run --full` maakt toch alles opnieuw.)")
+
+
+def snapshot_run_inputs(args: argparse.Namespace) -> str:
+    """The digest of everything a snapshot run reads (kindbelang.last_run)."""
+    snapshot = args.snapshot_dir.resolve() if args.snapshot_dir else settings.SNAPSHOT_DIR
+    return last_run.digest(snapshot, {"mode": args.source, "snapshot_dir": str(snapshot)})
+
+
+def nothing_changed(args: argparse.Namespace) -> int | None:
+    """A snapshot run whose inputs equal those of the last successful run: done, without asking Dagster."""
+    if args.full or args.source != "snapshot" or not last_run.unchanged(settings.out_dir(), snapshot_run_inputs(args)):
+        return None
+    print(NOTHING_CHANGED)
+    print_summary()
+    return 0
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -113,7 +144,7 @@ def run_monitor(args: argparse.Namespace) -> int:
             return 1
         cbs_config["prefetched"] = True
 
-    instance = dg.DagsterInstance.get()
+    instance = project_instance()
     clean_up_after_killed_runs(instance)
     graph = defs.resolve_asset_graph()
     if args.full:
@@ -128,9 +159,11 @@ def run_monitor(args: argparse.Namespace) -> int:
         waiting = {dg.AssetKey(["site"]): "een publicatie wacht nog op haar site"} if release.pending(
             settings.out_dir()) else {}
         plan = versions.plan(graph, instance, check_versions(), check_reads(), waiting)
+    inputs = snapshot_run_inputs(args) if args.source == "snapshot" else None
     if plan.empty:
-        print("Niets veranderd sinds de vorige geslaagde run: er is niets opnieuw gemaakt en de publicatie is bij. "
-              "(`kindbelang run --full` maakt toch alles opnieuw.)")
+        print(NOTHING_CHANGED)
+        if inputs:
+            last_run.record(settings.out_dir(), inputs)
         print_summary()
         return 0
     total = len(versions.materialisable(graph))
@@ -141,6 +174,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     job = job.with_logger_defs({"progress": progress_logger()})
     steps = len(job.graph.node_dict)
     run_config = {"resources": {"cbs": {"config": cbs_config}}, "loggers": {"progress": {"config": {"steps": steps}}}}
+    last_run.forget(settings.out_dir())
     result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False, tags=CLI_TAG)
 
     # One line per failed expectation (table, expectation, rows, examples); warnings too, on success.
@@ -155,6 +189,8 @@ def run_monitor(args: argparse.Namespace) -> int:
         print(f"Niet gepubliceerd; het vorige gepubliceerde warehouse blijft staan. Details: "
               f"{settings.paths().quality / result.run_id / 'index.html'}", file=sys.stderr)
         return 1
+    if inputs:
+        last_run.record(settings.out_dir(), inputs)
     made = len({e.asset_key for e in result.get_asset_materialization_events()})
     print(f"Klaar: {made} onderdelen opnieuw gemaakt, {len(result.get_asset_check_evaluations())} controles "
           "uitgevoerd.")
@@ -445,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="alles opnieuw maken (standaard: alleen wat veranderd is sinds de vorige geslaagde "
                                  "run, en wat daarvan afhangt)")
     run_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests, benchmarks
-    run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run"))
+    run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run", nothing_changed))
     sql_parser = add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
     sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")

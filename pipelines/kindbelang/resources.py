@@ -10,7 +10,7 @@ from typing import Iterator
 import dagster as dg
 import duckdb
 
-from kindbelang import settings
+from kindbelang import last_run, settings
 from kindbelang.raw_store import RawTable, read_raw_table, table_dir, write_raw_table
 
 
@@ -31,6 +31,7 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        last_run.forget(self.paths.out)  # the outputs may change: a no-op rerun must ask Dagster again
         con = duckdb.connect(str(self.path))
         try:
             yield con

@@ -8,6 +8,7 @@ check leaves the previous release untouched.
 
 
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -61,11 +62,11 @@ def publish(warehouse_path: Path, target_dir: Path) -> dict:
     database = target_dir / PUBLISHED_DB
     (target_dir / "parquet").mkdir()
     with duckdb.connect(str(warehouse_path)) as con:
-        source = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f"ATTACH '{database}' AS publication")
-        # COPY FROM DATABASE takes schemas, tables, comments and macros, compactly, in one transaction.
-        con.execute(f'COPY FROM DATABASE "{source}" TO publication')
-        con.execute("DETACH publication")
+        # With everything checkpointed into the file and this connection holding DuckDB's writer lock, the file
+        # is the whole warehouse (tables, comments, macros): copying it takes a tenth of a second, where
+        # COPY FROM DATABASE rewrote every table (4 s). The copy keeps the warehouse's free blocks (~20% larger).
+        con.execute("CHECKPOINT")
+        shutil.copyfile(warehouse_path, database)
     rows = {}
     with duckdb.connect(str(database), read_only=True) as pub:
         for schema, name in MART_KEYS:

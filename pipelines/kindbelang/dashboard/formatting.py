@@ -348,7 +348,7 @@ def compact_column(values: list) -> dict:
     index: dict[str, int] = {}
     distinct, idx = [], []
     for c in cells:
-        key = json.dumps(c)  # 1 and 1.0 and True stay apart
+        key = (type(c), repr(c) if isinstance(c, float) else c)  # 1, 1.0 and True stay apart, and 0.0 and -0.0
         if key not in index:
             index[key] = len(distinct)
             distinct.append(c)
