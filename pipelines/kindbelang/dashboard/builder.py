@@ -10,8 +10,13 @@ site holds for them, so the site stays small."""
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
+import os
+import signal
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,6 +51,9 @@ PAGES = [
     ("nieuw.html", "Nieuw in deze release"),
     ("verantwoording.html", "Verantwoording"),
 ]
+# The slowest page, about as long as all the others together: with more than one core it is built in a second
+# process beside them, from the same read-only database (no file of the site is written by two pages).
+SEPARATE_PAGES = ("themas.html",)
 # The module under pages/ whose context(builder) fills each page's template.
 PAGE_MODULES = {"index.html": overzicht, "themas.html": themas, "kaart.html": kaart,
                 "gemeenteprofiel.html": gemeenteprofiel, "blinde-vlekken.html": blinde_vlekken,
@@ -65,9 +73,11 @@ def same_source(a: dict, b: dict) -> bool:
 
 
 class SiteBuilder:
-    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, quality: tuple[Path, str] | None = None):
+    def __init__(self, con, site_dir: Path, geo_dir: Path = GEO_DIR, quality: tuple[Path, str] | None = None,
+                 built_at: datetime | None = None):
+        self.con = con
         self.data = Data(con)
-        self.site = site_dir
+        self.site = self.out = site_dir
         self.geo_dir = geo_dir
         self.quality = quality  # (quality dir, run id) of the run this release comes from
         self.env = jinja2.Environment(
@@ -79,7 +89,7 @@ class SiteBuilder:
         self.env.filters["nl"] = nl_number
         self.env.filters["period"] = period_label
         self.env.filters["with_unit"] = with_unit
-        self.built_at = datetime.now(timezone.utc).astimezone()
+        self.built_at = built_at or datetime.now(timezone.utc).astimezone()
         self.pages_written: dict[str, int] = {}
         self.csv_count = 0
 
@@ -88,15 +98,28 @@ class SiteBuilder:
         start = time.perf_counter()
         # site_dir is a fresh directory that kindbelang.release renames into place when the build is complete.
         (self.site / "assets").mkdir(parents=True, exist_ok=True)
-        self.out = self.site
         # plotly.js is the vendored partial bundle dashboards/static/plotly-kindbelang.min.js, copied below
         for static in (DASHBOARDS_DIR / "static").iterdir():
             shutil.copyfile(static, self.out / "assets" / static.name)
-        for filename, _title in PAGES:
-            self.render(filename, PAGE_MODULES[filename].context(self))
+        database = self.con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database() "
+                                    "AND readonly").fetchone()
+        separate = [f for f, _ in PAGES if f in SEPARATE_PAGES] if database and (os.cpu_count() or 1) > 1 else []
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as second:
+            elsewhere = second.submit(build_pages, database[0], self.site, self.geo_dir, self.quality, self.built_at,
+                                      separate) if separate else None
+            self.render_pages([f for f, _ in PAGES if f not in separate])
+            if elsewhere is not None:
+                pages, csv_count = elsewhere.result()
+                self.pages_written.update(pages)
+                self.csv_count += csv_count
         size = sum(p.stat().st_size for p in self.site.rglob("*") if p.is_file())
         return {"pages": len(self.pages_written), "csv_files": self.csv_count, "bytes": size,
                 "seconds": round(time.perf_counter() - start, 2)}
+
+    def render_pages(self, filenames: list[str]) -> None:
+        for filename in filenames:
+            self.render(filename, PAGE_MODULES[filename].context(self))
 
     def render(self, filename: str, context: dict) -> None:
         template = self.env.get_template(filename.replace("-", "_"))
@@ -233,6 +256,28 @@ class SiteBuilder:
         """At least two figures over time: a line; a single figure is a card."""
         ptype = self.data.main_period_type(ind["indicator_id"])
         return sum(r["value"] is not None for r in self.data.series(ind["indicator_id"], region, ptype)) > 1
+
+
+def die_with_parent(parent: int) -> None:
+    """A run killed while its site is built must not leave a page builder writing into the half-built site that
+    the next run removes: on Linux the kernel ends this process with its parent (prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    except OSError:  # not Linux: the page builder finishes on its own, the next run cleans up after it
+        pass
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def build_pages(database: str, site_dir: Path, geo_dir: Path, quality: tuple[Path, str] | None, built_at: datetime,
+                filenames: list[str]) -> tuple[dict[str, int], int]:
+    """Some pages of the site, in a process of their own: (bytes per page, CSV files written)."""
+    import duckdb
+
+    with duckdb.connect(database, read_only=True) as con:
+        builder = SiteBuilder(con, site_dir, geo_dir, quality, built_at)
+        builder.render_pages(filenames)
+        return builder.pages_written, builder.csv_count
 
 
 def build_site(con, site_dir: Path, geo_dir: Path = GEO_DIR,
