@@ -351,6 +351,24 @@ def household_by_care_form_chart(b: SiteBuilder) -> Chart | None:
                         "provincies: marts.household_position_by_care_form hieronder.")
 
 
+# Markers of a verdict against a comparison: higher, lower, not distinguishable; the same on every chart.
+VERDICT_STYLES = ((PALETTE[1], "triangle-up"), (PALETTE[0], "triangle-down"), ("#8c8c8c", "circle"))
+
+
+def verdict_markers(fig: go.Figure, frame: pl.DataFrame, verdict: str, labels: tuple[str, str, str], x: str, y: str,
+                    customdata, hovertemplate: str, interval: tuple[str, str] | None = None) -> None:
+    """One marker trace per verdict (``labels``: higher, lower, not distinguishable); ``customdata(part)`` gives
+    the hover fields of each point, ``interval`` the columns of its error bar (low, high)."""
+    for label, (colour, symbol) in zip(labels, VERDICT_STYLES):
+        part = frame.filter(pl.col(verdict) == label)
+        error = {} if interval is None else {"error_y": {
+            "type": "data", "symmetric": False, "thickness": 1, "width": 0,
+            "array": (part[interval[1]] - part[y]).to_list(), "arrayminus": (part[y] - part[interval[0]]).to_list()}}
+        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="markers", name=label,
+                                 marker={"color": colour, "symbol": symbol, "size": 7}, customdata=customdata(part),
+                                 hovertemplate=hovertemplate, **error))
+
+
 def household_position_chart(b: SiteBuilder) -> Chart | None:
     """Funnel of the one-parent share among youth with youth care per gemeente (marts.household_position),
     latest period, with the limits of marts.household_position_funnel: the same score test as the mart's
@@ -362,17 +380,11 @@ def household_position_chart(b: SiteBuilder) -> Chart | None:
     limits = b.data.household_position_funnel(table, frame["period_key"][0])
     p0 = frame["national_share"][0] / 100
     fig = go.Figure()
-    groups = (("hoger dan landelijk", PALETTE[1], "triangle-up"), ("lager dan landelijk", PALETTE[0], "triangle-down"),
-              ("niet te onderscheiden van landelijk", "#8c8c8c", "circle"))
-    for group, colour, symbol in groups:
-        part = frame.filter(pl.col("compared_with_national") == group)
-        fig.add_trace(go.Scatter(
-            x=part["youth_with_youth_care"].to_list(), y=part["one_parent_share"].to_list(), mode="markers",
-            name=group, marker={"color": colour, "symbol": symbol, "size": 7},
-            customdata=[[esc(n), with_unit(s, "%"), with_unit(y, "aantal")] for n, s, y in part.select(
-                "region_name", "one_parent_share", "youth_with_youth_care").iter_rows()],
-            hovertemplate="%{customdata[0]}: %{customdata[1]} van %{customdata[2]} jongeren met jeugdzorg"
-                          "<extra></extra>"))
+    labels = ("hoger dan landelijk", "lager dan landelijk", "niet te onderscheiden van landelijk")
+    verdict_markers(fig, frame, "compared_with_national", labels, "youth_with_youth_care", "one_parent_share",
+                    lambda part: [[esc(n), with_unit(s, "%"), with_unit(y, "aantal")] for n, s, y in part.select(
+                        "region_name", "one_parent_share", "youth_with_youth_care").iter_rows()],
+                    "%{customdata[0]}: %{customdata[1]} van %{customdata[2]} jongeren met jeugdzorg<extra></extra>")
     for confidence, dash in (("95%", "dash"), ("99,8%", "dot")):
         band = limits.filter(pl.col("confidence") == confidence) if limits is not None else None
         if band is None or band.is_empty():
@@ -395,7 +407,7 @@ def household_position_chart(b: SiteBuilder) -> Chart | None:
     rows = [[r["region_name"], r["region_code"], r["youth_with_youth_care"], r["one_parent"],
              r["one_parent_share"], r["one_parent_share_low"], r["one_parent_share_high"], r["national_share"],
              r["compared_with_national"], release_status(r)] for r in records]
-    counts = {g: int((frame["compared_with_national"] == g).sum()) for g, _c, _s in groups}
+    counts = {g: int((frame["compared_with_national"] == g).sum()) for g in labels}
     summary = (f"Trechterdiagram uit marts.household_position ({period}, CBS {table}): {frame.height} gemeenten; "
                f"landelijk woont {with_unit(100 * p0, '%')} van de jongeren met jeugdzorg als kind in een "
                f"eenouderhuishouden. {counts['hoger dan landelijk']} gemeenten liggen boven en "
@@ -418,21 +430,12 @@ def overrepresentation_chart(b: SiteBuilder) -> Chart | None:
         return None
     year, table, base_table = frame["year"][0], frame["source_table"][0], frame["population_source_table"][0]
     fig = go.Figure()
-    groups = (("oververtegenwoordigd", PALETTE[1], "triangle-up"),
-              ("ondervertegenwoordigd", PALETTE[0], "triangle-down"),
-              ("niet te onderscheiden", "#8c8c8c", "circle"))
-    for group, colour, symbol in groups:
-        part = frame.filter(pl.col("overrepresentation") == group)
-        fig.add_trace(go.Scatter(
-            x=part["youth_at_home"].to_list(), y=part["overrepresentation_ratio"].to_list(), mode="markers",
-            name=group, marker={"color": colour, "symbol": symbol, "size": 7},
-            error_y={"type": "data", "symmetric": False, "thickness": 1, "width": 0,
-                     "array": (part["overrepresentation_high"] - part["overrepresentation_ratio"]).to_list(),
-                     "arrayminus": (part["overrepresentation_ratio"] - part["overrepresentation_low"]).to_list()},
-            customdata=[[esc(n), with_unit(r, None)] for n, r in part.select(
-                "region_name", "overrepresentation_ratio").iter_rows()],
-            hovertemplate="%{customdata[0]}: %{customdata[1]} keer het aandeel eenouderhuishoudens"
-                          "<extra></extra>"))
+    labels = ("oververtegenwoordigd", "ondervertegenwoordigd", "niet te onderscheiden")
+    verdict_markers(fig, frame, "overrepresentation", labels, "youth_at_home", "overrepresentation_ratio",
+                    lambda part: [[esc(n), with_unit(r, None)] for n, r in part.select(
+                        "region_name", "overrepresentation_ratio").iter_rows()],
+                    "%{customdata[0]}: %{customdata[1]} keer het aandeel eenouderhuishoudens<extra></extra>",
+                    interval=("overrepresentation_low", "overrepresentation_high"))
     fig.add_hline(y=1, line={"color": "#1a1a1a", "width": 1})
     fig.update_layout(base_layout(
         f"Eenouderhuishoudens: jongeren met jeugdzorg tegenover alle huishoudens met kinderen, {year}",
@@ -447,7 +450,7 @@ def overrepresentation_chart(b: SiteBuilder) -> Chart | None:
              r["one_parent_share_at_home"], r["one_parent_households_share"], r["overrepresentation_ratio"],
              r["overrepresentation_low"], r["overrepresentation_high"], r["overrepresentation"],
              release_status(r)] for r in records]
-    counts = {g: int((frame["overrepresentation"] == g).sum()) for g, _c, _s in groups}
+    counts = {g: int((frame["overrepresentation"] == g).sum()) for g in labels}
     summary = (f"Spreidingsdiagram uit marts.household_position ({year}; jeugdzorg CBS {table}, huishoudens CBS "
                f"{base_table}): {frame.height} gemeenten. In {counts['oververtegenwoordigd']} gemeenten wonen "
                "thuiswonende jongeren met jeugdzorg aantoonbaar vaker in een eenouderhuishouden dan het aandeel "
