@@ -44,7 +44,7 @@ Plotly.newPlot("c", [{type: "bar", x: ["a", "b", "c"], y: [1, 3, 2]}], {}, {disp
 
 
 def kb(n: int) -> str:
-    return f"{n / 1024:,.0f} KiB".replace(",", ".")
+    return f"{n / 1024:,.0f} KiB"
 
 
 def measure(browser, path: Path) -> dict:
