@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from kindbelang import release, settings
@@ -30,9 +31,10 @@ def record_path(out: Path) -> Path:
 
 
 def digest(stored_tables: Path, run_settings: dict) -> str:
-    """One hash of every input file, the stored CBS tables, the run's settings and the KINDBELANG_ environment."""
+    """One hash of every input file, the stored CBS tables, the run's settings, the Python version and the
+    KINDBELANG_ environment (the packages are pinned in requirements.lock, one of the files)."""
     h = hashlib.sha256(json.dumps(
-        [run_settings, sorted((k, v) for k, v in os.environ.items() if k.startswith("KINDBELANG_"))],
+        [run_settings, sys.version, sorted((k, v) for k, v in os.environ.items() if k.startswith("KINDBELANG_"))],
         sort_keys=True).encode())
     roots = [settings.PROJECT_ROOT / p for p in INPUTS] + [stored_tables]
     for root in roots:
