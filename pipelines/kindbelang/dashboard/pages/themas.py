@@ -85,15 +85,16 @@ def region_chart(b: SiteBuilder, ind: dict, level: str, id: str, left_margin: in
                                            f"{bars['boundary_year']}" if bars["boundary_year"] else "")
     names = [b.data.region_names.get(r["region_code"], r["region_code"]) for r in rows]
     values = [r["value"] for r in rows]
+    # The layout given to the constructor: update_layout on an existing figure takes twice as long, 61 times here.
     fig = go.Figure(go.Bar(x=values, y=[esc(n) for n in names], orientation="h", marker_color=PALETTE[0],
                            customdata=hover_texts(rows, unit), hovertemplate="%{y}: %{customdata}<extra></extra>",
-                           name=level))
-    fig.update_layout(base_layout(f"{ind['title']} per {level}, {when}", showlegend=False,
-                                  height=max(440, 16 * len(names) + 100),
-                                  margin={"l": left_margin, "r": 20, "t": 50, "b": 50},
-                                  xaxis={"title": {"text": "procent" if unit == "%" else (unit or "waarde")},
-                                         "rangemode": "tozero"},
-                                  yaxis={"tickfont": {"size": 11}, "automargin": True}))
+                           name=level),
+                    layout=base_layout(f"{ind['title']} per {level}, {when}", showlegend=False,
+                                       height=max(440, 16 * len(names) + 100),
+                                       margin={"l": left_margin, "r": 20, "t": 50, "b": 50},
+                                       xaxis={"title": {"text": "procent" if unit == "%" else (unit or "waarde")},
+                                              "rangemode": "tozero"},
+                                       yaxis={"tickfont": {"size": 11}, "automargin": True}))
     if nl:
         fig.add_vline(x=nl[0]["value"], line={"color": "#b3261e", "width": 2, "dash": "dash"},
                       annotation_text="Nederland", annotation_position="top", annotation_font_color="#b3261e")
