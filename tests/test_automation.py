@@ -158,7 +158,7 @@ def test_failed_run_is_recorded_and_posted(live_env, tmp_path, monkeypatch):
     record = json.loads(line)
     assert record["run_id"] == result.run_id and record["job"] == "monitor"
     assert TABLE in record["cause"] and "HTTP 500" in record["cause"] and live_env.base_url in record["cause"]
-    assert record["failed_steps"] == [{"step": f"raw__cbs_{TABLE.lower()}", "cause": record["cause"]}]
+    assert record["failed_steps"] == [{"step": "raw_cbs_tables", "cause": record["cause"]}]  # the raw tables' step
     assert record["notified"] == {"ok": True, "status": 200}
     (posted,) = receiver.bodies
     assert posted == {k: v for k, v in record.items() if k != "notified"}

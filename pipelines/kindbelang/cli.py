@@ -225,7 +225,8 @@ def describe(plan, limit: int = 6) -> str:
 
 
 def _progress_logger(init_context):
-    """One plain line per finished step, so a run shows progress: `[ 3/58] raw/cbs_82972ned  0,4 s`."""
+    """One plain line per finished step, so a run shows progress: `[ 3/50] marts/regions  0,4 s`; a step that makes
+    several assets (raw_cbs_tables: every CBS table) also a line per asset as it is made."""
     import logging
 
     from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
@@ -236,6 +237,11 @@ def _progress_logger(init_context):
     class Progress(logging.Handler):
         def emit(self, record):
             event = get_log_record_metadata(record).get("dagster_event") if has_log_record_metadata(record) else None
+            if event is not None and event.event_type_value == "ASSET_MATERIALIZATION":
+                key = event.asset_key.to_user_string()
+                if key != step_label(event.step_key):  # one of several assets of a step (all raw tables): as made
+                    print(f"{' ' * (2 * len(str(steps)) + 3)} {key} klaar", flush=True)
+                return
             if event is None or event.event_type_value not in outcome:
                 return
             done.append(event.step_key)

@@ -1,4 +1,5 @@
-"""Raw assets: one per table in catalog.yaml, loading the CBS table as CBS published it into DuckDB.
+"""Raw assets: one per table in catalog.yaml, loading the CBS table as CBS published it into DuckDB (all in one
+multi-asset, `raw_cbs_tables`, that runs only the selected ones).
 
 Each owns three tables, written in one transaction: raw.cbs_<id> (the TypedDataSet), raw.cbs_<id>_dimensions
 (every dimension list) and raw.cbs_<id>_metadata (one row: title, Modified, source, metadata as JSON). Models
@@ -10,6 +11,7 @@ may not read them (sql_models.py refuses), as that would make every model depend
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 
 import dagster as dg
 
@@ -62,8 +64,8 @@ def replace_all_tables_views(con) -> None:
         con.execute(f"CREATE OR REPLACE VIEW raw.{view} AS " + "\nUNION ALL ".join(parts))
 
 
-def build_raw_asset(entry: CatalogTable) -> dg.AssetsDefinition:
-    @dg.asset(
+def raw_spec(entry: CatalogTable) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=["raw", entry.asset_name],
         group_name="cbs_raw",
         description=f"CBS {entry.id}: {entry.title}. {entry.purpose}",
@@ -71,23 +73,31 @@ def build_raw_asset(entry: CatalogTable) -> dg.AssetsDefinition:
         tags={"cbs_table": entry.id},
         metadata={"tables": ", ".join(f"raw.{entry.asset_name}{s}" for s in ("", DIMENSIONS_SUFFIX, METADATA_SUFFIX))},
     )
-    def raw_table(cbs: CbsSource, warehouse: Warehouse) -> dg.MaterializeResult:
-        table = cbs.load(entry.id)
-        with warehouse.connect() as con:
+
+
+@dg.multi_asset(specs=[raw_spec(entry) for entry in load_catalog()], can_subset=True, name="raw_cbs_tables")
+def raw_tables(context, cbs: CbsSource, warehouse: Warehouse):
+    """The selected raw assets, one after another in one step and one connection: a Dagster step per table cost
+    more in orchestration than the loading itself (47 steps ~12 s, one step ~2.5 s). Each table is its own
+    transaction and its own materialisation, so a table that fails leaves the tables before it loaded."""
+    entries = {entry.asset_name: entry for entry in load_catalog()}
+    selected = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
+    with ExitStack() as stack:
+        con = None  # opened once the first table is in hand: a failed fetch leaves DuckDB untouched
+        for done, key in enumerate(selected, 1):
+            entry = entries[key.path[-1]]
+            table = cbs.load(entry.id)
+            if con is None:
+                con = stack.enter_context(warehouse.connect())
             load_into_warehouse(con, entry, table)
-            stored = table_metadata(con, "raw", entry.asset_name)
-        meta = table.metadata
-        return dg.MaterializeResult(metadata={
-            **stored,
-            "rows": table.data.height,
-            "columns": table.data.width,
-            "source": meta["source"]["mode"],
-            "modified": str(table.modified),
-            "truncated_at_source": meta["truncation"]["truncated"],
-            "reconstructed": dg.MetadataValue.md("\n".join(f"- {r}" for r in meta["reconstructed"]) or "-"),
-        })
-
-    return raw_table
-
-
-raw_assets = [build_raw_asset(entry) for entry in load_catalog()]
+            context.log.info(f"[{done}/{len(selected)}] {entry.id}: {table.data.height} rijen geladen")
+            meta = table.metadata
+            yield dg.MaterializeResult(asset_key=key, metadata={
+                **table_metadata(con, "raw", entry.asset_name),
+                "rows": table.data.height,
+                "columns": table.data.width,
+                "source": meta["source"]["mode"],
+                "modified": str(table.modified),
+                "truncated_at_source": meta["truncation"]["truncated"],
+                "reconstructed": dg.MetadataValue.md("\n".join(f"- {r}" for r in meta["reconstructed"]) or "-"),
+            })
