@@ -109,8 +109,12 @@ def snapshot_run_inputs(args: argparse.Namespace) -> str:
 
 
 def nothing_changed(args: argparse.Namespace) -> int | None:
-    """A snapshot run whose inputs equal those of the last successful run: done, without asking Dagster."""
-    if args.full or args.source != "snapshot" or not last_run.unchanged(settings.out_dir(), snapshot_run_inputs(args)):
+    """A snapshot run whose inputs equal those of the last successful run: done, without asking Dagster. The
+    digest stays on ``args`` for run_monitor to record."""
+    if args.source != "snapshot":
+        return None
+    args.inputs = snapshot_run_inputs(args)
+    if args.full or not last_run.unchanged(settings.out_dir(), args.inputs):
         return None
     print(NOTHING_CHANGED)
     print_summary()
@@ -159,7 +163,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         waiting = {dg.AssetKey(["site"]): "een publicatie wacht nog op haar site"} if release.pending(
             settings.out_dir()) else {}
         plan = versions.plan(graph, instance, check_versions(), check_reads(), waiting)
-    inputs = snapshot_run_inputs(args) if args.source == "snapshot" else None
+    inputs = getattr(args, "inputs", None)  # set by nothing_changed for a snapshot run
     if plan.empty:
         print(NOTHING_CHANGED)
         if inputs:

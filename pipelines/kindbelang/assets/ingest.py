@@ -84,13 +84,12 @@ def raw_tables(context, cbs: CbsSource, warehouse: Warehouse):
     selected = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
     with ExitStack() as stack:
         con = None  # opened once the first table is in hand: a failed fetch leaves DuckDB untouched
-        for done, key in enumerate(selected, 1):
+        for key in selected:
             entry = entries[key.path[-1]]
             table = cbs.load(entry.id)
             if con is None:
                 con = stack.enter_context(warehouse.connect())
             load_into_warehouse(con, entry, table)
-            context.log.info(f"[{done}/{len(selected)}] {entry.id}: {table.data.height} rijen geladen")
             meta = table.metadata
             yield dg.MaterializeResult(asset_key=key, metadata={
                 **table_metadata(con, "raw", entry.asset_name),
