@@ -94,10 +94,10 @@ class Data:
         return tables, columns
 
     # -- marts other assets may not have built yet: None where the mart is absent or the query finds no rows
-    def _mart_frame(self, table: str, query: str) -> pl.DataFrame | None:
+    def _mart_frame(self, table: str, query: str, params: list | None = None) -> pl.DataFrame | None:
         if not self.has("marts", table):
             return None
-        frame = self.con.sql(query).pl()
+        frame = self.con.sql(query, params=params).pl()
         return None if frame.is_empty() else frame
 
     def monitor_national_changes(self) -> list[tuple]:
@@ -155,8 +155,8 @@ class Data:
         """The funnel limits of marts.household_position_funnel for one period, per confidence level."""
         return self._mart_frame(
             "household_position_funnel",
-            f"SELECT * FROM marts.household_position_funnel WHERE source_table = '{source_table}' "
-            f"AND period_key = '{period_key}' ORDER BY confidence, step")
+            "SELECT * FROM marts.household_position_funnel WHERE source_table = ? AND period_key = ? "
+            "ORDER BY confidence, step", [source_table, period_key])
 
     def household_overrepresentation_latest(self) -> pl.DataFrame | None:
         """The gemeenten of marts.household_position with an over-representation ratio in the latest year."""
