@@ -155,7 +155,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         plan = versions.full_plan(graph)
     else:
         print("Nagaan wat er veranderd is sinds de vorige run ...", flush=True)
-        changed = versions.observe(defs, instance, cbs_config)
+        changed = versions.observe(instance, cbs_config)
         if changed:
             print(f"Gewijzigde CBS-tabellen: {', '.join(k.path[-1] for k in changed)}", flush=True)
         from kindbelang import release

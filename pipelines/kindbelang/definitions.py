@@ -20,15 +20,6 @@ monitor_job = dg.define_asset_job(
     tags={**automation.WAREHOUSE_TAG, "dagster/max_runtime": "7200"},
 )
 
-# Records the data version (a hash of the stored files) of every CBS table, so the assets that read a changed
-# table become stale; `kindbelang run` runs it first (kindbelang.versions).
-observe_job = dg.define_asset_job(
-    versions.OBSERVE_JOB,
-    selection=dg.AssetSelection.assets(versions.cbs_tables),
-    description="De opgeslagen CBS-tabellen bekijken: welke zijn veranderd sinds de vorige run.",
-    executor_def=dg.in_process_executor,
-)
-
 # Every asset of kindbelang.assets, with its code version (and the stored CBS table each raw asset reads) set in
 # one place: kindbelang.versions.
 assets = [versions.with_code_versions(a) for a in dg.load_assets_from_package_module(asset_modules)]
@@ -43,7 +34,7 @@ defs = dg.Definitions(
     # Great Expectations suites (expectations/<schema>/<model>.yaml) as blocking asset checks: kindbelang.quality.
     asset_checks=[*build_checks(asset_keys),
                   *(dg.build_column_schema_change_checks(assets=schema_checked) if schema_checked else [])],
-    jobs=[monitor_job, observe_job],
+    jobs=[monitor_job],
     # Release sensor, monthly VWS refresh and failure log (kindbelang.automation); all start stopped.
     sensors=[automation.cbs_release_sensor, automation.monitor_failure_sensor],
     schedules=[automation.monthly_monitor_refresh],

@@ -21,9 +21,11 @@ from pathlib import Path
 from kindbelang import release, settings
 
 RECORD = "last_successful_run.json"
-# Everything in the project that shapes an output (a superset of the code versions in kindbelang.versions).
-INPUTS = ("pipelines/kindbelang", "sql", "expectations", "dashboards", "data/publications", "data/geo",
-          "pyproject.toml", "requirements.lock")
+# Everything in the project that shapes an output: the code, the SQL models, the suites, the pinned packages and
+# the files the code reads (a superset of what the code versions in kindbelang.versions cover).
+CODE = ("pipelines/kindbelang", "sql", "expectations", "pyproject.toml", "requirements.lock")
+INPUTS = CODE + tuple(dict.fromkeys(f for files in settings.DATA_FILES.values() for f in files
+                                    if not f.startswith(tuple(f"{c}/" for c in CODE))))
 
 
 def record_path(out: Path) -> Path:

@@ -9,15 +9,33 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from kindbelang import last_run, settings
 from kindbelang.raw_store import RawTable, read_raw_table, table_dir, write_raw_table
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse at <out>/kindbelang.duckdb (KINDBELANG_OUT overrides <out>)."""
+    """The DuckDB warehouse at <out>/kindbelang.duckdb (KINDBELANG_OUT overrides <out>).
+
+    In a run the database stays open from the first step that connects until the run ends: opening and closing
+    the file per step (checkpointing it each time) cost more than most models (94 x 27 ms). Outside a run (direct
+    invocation) each ``connect`` opens and closes the file.
+    """
 
     out_dir: str = ""
+    _in_run: bool = PrivateAttr(default=False)
+    _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    @contextmanager
+    def yield_for_execution(self, context) -> Iterator["Warehouse"]:
+        self._in_run = True
+        try:
+            yield self
+        finally:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
 
     @property
     def paths(self) -> settings.Paths:
@@ -32,7 +50,11 @@ class Warehouse(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         last_run.forget(self.paths.out)  # the outputs may change: a no-op rerun must ask Dagster again
-        con = duckdb.connect(str(self.path))
+        if self._in_run and self._con is None:
+            self._con = duckdb.connect(str(self.path))
+        # In a run: a cursor of the run's connection (its own connection to the open database, so a step's
+        # unfinished results never reach the next), whose close does not close the file.
+        con = self._con.cursor() if self._in_run else duckdb.connect(str(self.path))
         try:
             yield con
         finally:

@@ -9,6 +9,18 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshot"
+# Files other than Python that a module reads to shape what it builds (relative to the project root; folders
+# count with everything in them). A module in an asset's import closure brings its files into the asset's code
+# version (kindbelang.versions); all of them are inputs of a run (kindbelang.last_run).
+DATA_FILES = {
+    "kindbelang.catalog": ["pipelines/kindbelang/catalog.yaml"],
+    "kindbelang.registry": ["pipelines/kindbelang/indicators.yaml", "pipelines/kindbelang/publications.yaml",
+                            "pipelines/kindbelang/rvs_advice.yaml", "data/publications"],
+    "kindbelang.assets.sql_models": ["sql/macros.sql", "sql/staging/columns.yaml", "sql/intermediate/columns.yaml",
+                                     "sql/marts/columns.yaml"],
+    "kindbelang.assets.boundaries": ["data/geo"],
+    "kindbelang.dashboard": ["dashboards"],
+}
 
 
 @dataclass(frozen=True)

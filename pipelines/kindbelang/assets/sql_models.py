@@ -82,8 +82,10 @@ def comment_columns(con, schema: str, table: str) -> None:
     columns = {c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]
     ).fetchall()}
-    for column in sorted(columns & described.keys()):
-        con.execute(f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {sql_literal(described[column])}')
+    statements = [f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {sql_literal(described[column])};'
+                  for column in sorted(columns & described.keys())]
+    if statements:
+        con.execute("\n".join(statements))  # one call: a statement each cost 30 ms per model
 
 
 def sql_literal(text: str) -> str:
