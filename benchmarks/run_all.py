@@ -28,11 +28,11 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"cold": 15.0, "no-op": 3.0, "one table changed": 8.0}
 # Before (wall s, CPU s), measured with this script on this machine: HEAD 19d5378 (every `kindbelang run` redid
-# everything, 2026-12-02, other suites running beside it) and HEAD b174686 (2026-12-03, load 0.8, nothing else
-# running). Issue 14 reports 43 s cold (median of 3) on a quiet machine.
-BEFORE = {"cold": {"19d5378": (98.3, None), "b174686": (77.0, 77.1)},
-          "no-op": {"19d5378": (122.6, None), "b174686": (6.2, 6.3)},
-          "one table changed": {"19d5378": (150.7, None), "b174686": (45.7, 48.0)}}
+# everything, 2026-12-02, other suites running beside it), HEAD b174686 (2026-12-03, load 0.8, nothing else
+# running) and HEAD b77d7cc (2026-12-03, load 1.0). Issue 14 reports 43 s cold (median of 3) on a quiet machine.
+BEFORE = {"cold": {"19d5378": (98.3, None), "b174686": (77.0, 77.1), "b77d7cc": (42.4, 47.6)},
+          "no-op": {"19d5378": (122.6, None), "b174686": (6.2, 6.3), "b77d7cc": (0.2, 0.2)},
+          "one table changed": {"19d5378": (150.7, None), "b174686": (45.7, 48.0), "b77d7cc": (24.4, 29.6)}}
 
 
 def cpu_seconds() -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import math
 from pathlib import Path
 
@@ -223,13 +221,6 @@ def scratch_warehouse(pipeline_run, tmp_path_factory):
     con.close()
 
 
-@functools.cache
-def gx_context():
-    from kindbelang.quality import _new_context
-
-    return _new_context()
-
-
 def suite_failures(con, name):
     """(severity, meta.rule) of each failed expectation of expectations/marts/indicator_values.yaml, which also
     holds the coverage rules that were the suite marts_indicator_values_coverage."""
@@ -238,7 +229,7 @@ def suite_failures(con, name):
     from kindbelang.quality import load_suites, run_suite
 
     suite = next(s for s in load_suites() if s.name == "marts_indicator_values")
-    report = run_suite(suite, dg.AssetKey(["marts", "indicator_values"]), con, None, gx_context())
+    report = run_suite(suite, dg.AssetKey(["marts", "indicator_values"]), con, None)
     return {(f["severity"], f["rule"]) for f in report["failures"]}
 
 

@@ -7,6 +7,7 @@ each is asserted through its own table's verdict.
 """
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,27 @@ def test_corruption_stops_the_run_at_the_gate(gate, name):
                      if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
     assert failed_checks and all(e.asset_key.path[0] == "raw" for e in failed_checks)
     assert published_digest(out) == digest, "the previous publication changed"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: GX validates in this process")
+def test_the_validator_process_gives_the_result_gx_gives_here():
+    """kindbelang.gx_validation: the same GX result from the second process as in this one. Synthetic rows (a
+    three-row test column with one null)."""
+    import pyarrow as pa
+
+    from kindbelang import gx_validation
+
+    batches = [(pa.table({"x": [1, None, 3]}), [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"}, "meta": {"kindbelang_index": 0}}])]
+    args = ("test_suite", "test_suite:synthetic", batches, {}, {"result_format": "SUMMARY"})
+
+    def verdicts(results):
+        return [(r["expectation_config"]["meta"], r["success"], r["result"]["unexpected_count"])
+                for result in results for r in result["results"]]
+
+    here = gx_validation.validate(*args)
+    with gx_validation.running():
+        assert gx_validation._validator.submit(os.getpid).result() != os.getpid()
+        there = gx_validation.validate(*args)
+    assert gx_validation._validator is None  # stopped by whoever started it
+    assert verdicts(there) == verdicts(here) == [({"kindbelang_index": 0}, False, 1)]

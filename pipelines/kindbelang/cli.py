@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -10,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from kindbelang import last_run, settings
+from kindbelang import gx_validation, last_run, settings
 
 
 DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
@@ -47,10 +48,11 @@ def ui(args: argparse.Namespace) -> int:
     os.execv(dagster, [str(dagster), "dev", "-m", "kindbelang.definitions"])
 
 
-def exclusive(handler, command: str, answered_at_once=None):
+def exclusive(handler, command: str, answered_at_once=None, started_first=contextlib.nullcontext):
     """Run ``handler`` holding the output directory's writer lock (run and fetch both write there), and only
     when no run of the service (kindbelang serve: sensor, schedule, UI) is writing there. ``answered_at_once``
-    may answer before that (its exit code) when there is nothing to write."""
+    may answer before that (its exit code) when there is nothing to write; ``started_first`` (a context manager)
+    then starts what the handler will need, before Dagster loads."""
     def locked(args: argparse.Namespace) -> int:
         from kindbelang.run_lock import RunInProgress, exclusive_run
 
@@ -58,8 +60,9 @@ def exclusive(handler, command: str, answered_at_once=None):
             with exclusive_run(settings.out_dir(), wait_seconds=args.wait, command=command):
                 if answered_at_once is not None and (code := answered_at_once(args)) is not None:
                     return code
-                wait_for_service_runs(args.wait)
-                return handler(args)
+                with started_first():
+                    wait_for_service_runs(args.wait)
+                    return handler(args)
         except RunInProgress as busy:
             print(f"FOUT: {busy}", file=sys.stderr)
             return 3
@@ -491,7 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="alles opnieuw maken (standaard: alleen wat veranderd is sinds de vorige geslaagde "
                                  "run, en wat daarvan afhangt)")
     run_parser.add_argument("--snapshot-dir", type=Path, default=None, help=argparse.SUPPRESS)  # tests, benchmarks
-    run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run", nothing_changed))
+    # Great Expectations takes seconds to import: in a process of its own, while Dagster loads and plans.
+    run_parser.set_defaults(handler=exclusive(run_monitor, "kindbelang run", nothing_changed, gx_validation.running))
     sql_parser = add_parser("sql", help="alleen-lezen SQL op de gepubliceerde database")
     sql_parser.add_argument("query", nargs="?", help="de query; zonder query: interactieve prompt")
     sql_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")

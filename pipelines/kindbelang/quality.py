@@ -18,21 +18,20 @@ on a SQLAlchemy datasource, and DuckDB's (duckdb_engine 0.17 with SQLAlchemy 2.1
 results to GX and cannot reflect columns, so kindbelang runs these queries in the warehouse connection and reports
 them in GX's result shape (observed_value: rows returned; details.unexpected_rows: the first of them).
 
-One GX context per run (the `gx` resource, set up in the background while the first assets load); results go to
-Dagster's check metadata (dagster/row_count, failures, an expectations table), to <out>/quality/<run_id>/ (JSON
-per check, index.html) and, once the run's release is published, to <out>/quality/latest/, which keeps the
-latest result of every check behind what is published (refresh_latest).
+GX validates in a process of its own, one context per run (kindbelang.gx_validation, started by `kindbelang run`
+before it loads Dagster, or by the `gx` resource); results go to Dagster's check metadata (dagster/row_count,
+failures, an expectations table), to <out>/quality/<run_id>/ (JSON per check, index.html) and, once the run's
+release is published, to <out>/quality/latest/, which keeps the latest result of every check behind what is
+published (refresh_latest).
 """
 
 
 import hashlib
 import html
 import json
-import logging
 import os
 import shutil
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -40,8 +39,8 @@ from pathlib import Path
 from typing import Iterator
 
 import dagster as dg
-from pydantic import PrivateAttr
 
+from kindbelang import gx_validation
 from kindbelang.resources import Warehouse
 from kindbelang.settings import PROJECT_ROOT, read_yaml
 
@@ -142,15 +141,6 @@ def table_name(asset_key: dg.AssetKey) -> str:
     return ".".join(asset_key.path)
 
 
-def _frame(con, sql: str):
-    import pandas as pd
-    import pyarrow as pa
-
-    # Nullable integers stay integers (DuckDB -> pandas would turn an int column with NULLs into float).
-    mapping = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.int16(): pd.Int16Dtype()}
-    return con.sql(sql).to_arrow_table().to_pandas(types_mapper=mapping.get)
-
-
 def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
@@ -178,92 +168,55 @@ def _named_columns(expectations: list[dict]) -> set[str]:
 
 
 class GreatExpectations(dg.ConfigurableResource):
-    """One ephemeral GX context per run, shared by every check of the run.
-
-    Importing GX and building the context takes seconds, so it starts in a background thread when the run sets up
-    its resources and runs beside the first assets; the first check waits for it.
-    """
-
-    _context: Future | None = PrivateAttr(default=None)
+    """Great Expectations for the checks of a run: the validator process (kindbelang.gx_validation), started when
+    the run sets up its resources unless `kindbelang run` started it already, and stopped by whoever started it."""
 
     @contextmanager
     def yield_for_execution(self, context) -> Iterator["GreatExpectations"]:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-context") as pool:
-            self._context = pool.submit(_new_context)
+        with gx_validation.running():
             yield self
 
-    def context(self):
-        if self._context is None:  # used outside a run (direct invocation)
-            self._context = Future()
-            self._context.set_result(_new_context())
-        return self._context.result()
 
-
-def _new_context():
-    import great_expectations as gx
-
-    # GX logs a line for every context it creates (and sets its levels on import).
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep run logs readable
-    context.data_sources.add_pandas("warehouse")
-    return context
-
-
-def run_suite(suite: Suite, asset_key: dg.AssetKey, con, previous_rows: int | None, context) -> dict:
+def run_suite(suite: Suite, asset_key: dg.AssetKey, con, previous_rows: int | None) -> dict:
     """Validate ``suite`` on the asset's table; return a JSON-able report (GX result plus our verdicts)."""
-    import great_expectations as gx
-
     table = table_name(asset_key)
     specs = suite.spec["expectations"]
     gx_specs = [(i, e) for i, e in enumerate(specs) if e["type"] != UNEXPECTED_ROWS]
     # The table's shape (column names) is validated on its empty frame; the values on the columns the
     # expectations name, every row. GX copies the frame for each metric, so a narrow frame is several times faster.
-    shape = _frame(con, f"SELECT * FROM {table} LIMIT 0")
-    key = [c for c in suite.meta.get("key", []) if c in shape.columns]
-    wanted = (_named_columns([e for _, e in gx_specs if e["type"] not in SHAPE]) | set(key)) & set(shape.columns)
-    columns = [c for c in shape.columns if c in wanted]
-    frame = _frame(con, f"SELECT {', '.join(_quoted(c) for c in columns) or 'NULL AS no_column'} FROM {table}")
+    shape = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table()
+    key = [c for c in suite.meta.get("key", []) if c in shape.column_names]
+    wanted = (_named_columns([e for _, e in gx_specs if e["type"] not in SHAPE]) | set(key)) & set(shape.column_names)
+    columns = [c for c in shape.column_names if c in wanted]
+    frame = con.sql(f"SELECT {', '.join(_quoted(c) for c in columns) or 'NULL AS no_column'} FROM {table}"
+                    ).to_arrow_table()
     params = {}
     band = suite.meta.get("row_count_band")
     if band is not None:
         params["rows_min"] = int(previous_rows * (1 - band)) if previous_rows else 0
         params["rows_max"] = int(previous_rows * (1 + band)) + 1 if previous_rows else 10**12
 
-    datasource = context.data_sources.get("warehouse")
-    asset_name = f"{suite.name}:{table}"
-    try:
-        data_asset = datasource.get_asset(asset_name)
-    except LookupError:
-        data_asset = datasource.add_dataframe_asset(asset_name)
-        data_asset.add_batch_definition_whole_dataframe("whole")
-    whole = data_asset.get_batch_definition("whole")
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
     if key:
         # Examples then name the row (region, period, ...) beside the offending value.
         result_format["unexpected_index_column_names"] = key
-    gx_results, results = {}, []
+    batches = []
     for part, batch_frame in ((True, shape), (False, frame)):
         # Each GX expectation carries its place in the suite, so its result finds its entry.
         selected = [{**e, "meta": {**e.get("meta", {}), INDEX: i}} for i, e in gx_specs if (e["type"] in SHAPE) == part]
-        if not selected:
-            continue
-        result = whole.get_batch(batch_parameters={"dataframe": batch_frame}).validate(
-            gx.ExpectationSuite(name=suite.name, expectations=selected), expectation_parameters=params,
-            result_format=result_format)
-        results.append(result.to_json_dict())
-        gx_results.update({r.expectation_config.meta[INDEX]: r for r in result.results})
+        if selected:
+            batches.append((batch_frame, selected))
+    results = gx_validation.validate(suite.name, f"{suite.name}:{table}", batches, params, result_format)
+    gx_results = {r["expectation_config"]["meta"][INDEX]: r for result in results for r in result["results"]}
 
-    outcomes = [_unexpected_rows(con, spec, table, len(frame)) if spec["type"] == UNEXPECTED_ROWS
+    outcomes = [_unexpected_rows(con, spec, table, frame.num_rows) if spec["type"] == UNEXPECTED_ROWS
                 else _outcome(gx_results[i], spec, key) for i, spec in enumerate(specs)]
     failures = [Failure(table, suite.name, o["expectation"], o["column"], o["severity"], o["problem"],
                         o["unexpected_count"], o["element_count"], o["examples"], o["detail"], o["rule"])
                 for o in outcomes if not o["success"]]
     return {
         "suite": suite.name, "suite_file": suite.file, "suite_version": suite.version, "table": table,
-        "asset_key": asset_key.to_user_string(), "rows": len(frame), "previous_rows": previous_rows,
+        "asset_key": asset_key.to_user_string(), "rows": frame.num_rows, "previous_rows": previous_rows,
         "success": all(o["success"] for o in outcomes),
         "critical_failed": sum(1 for f in failures if f.severity == "critical"),
         "warnings_failed": sum(1 for f in failures if f.severity == "warning"),
@@ -272,22 +225,23 @@ def run_suite(suite: Suite, asset_key: dg.AssetKey, con, previous_rows: int | No
     }
 
 
-def _outcome(r, spec: dict, key: list[str]) -> dict:
-    config = r.expectation_config
-    res = r.result or {}
-    column = config.kwargs.get("column") or (", ".join(config.kwargs.get("column_list", [])) or None)
-    detail = _exception_message(r.exception_info)
+def _outcome(r: dict, spec: dict, key: list[str]) -> dict:
+    """Our verdict on one GX expectation result (its JSON)."""
+    config = r["expectation_config"]
+    kwargs, res = config["kwargs"], r.get("result") or {}
+    column = kwargs.get("column") or (", ".join(kwargs.get("column_list", [])) or None)
+    detail = _exception_message(r.get("exception_info"))
     if not detail and res.get("details", {}).get("mismatched"):
         mismatched = res["details"]["mismatched"]
         detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in mismatched.items() if v)
-    elif not detail and "observed_value" in res and not r.success:
+    elif not detail and "observed_value" in res and not r["success"]:
         detail = f"gevonden: {_short(res['observed_value'])}"
     return {
-        "expectation": config.type, "column": column, "kwargs": _jsonable(spec["kwargs"]),
+        "expectation": config["type"], "column": column, "kwargs": _jsonable(spec["kwargs"]),
         "severity": spec["severity"], "problem": spec["meta"]["problem"], "rule": spec["meta"].get("rule"),
-        "success": bool(r.success),
+        "success": bool(r["success"]),
         "unexpected_count": res.get("unexpected_count"), "element_count": res.get("element_count"),
-        "examples": _examples(res, config.kwargs.get("column"), key), "detail": detail,
+        "examples": _examples(res, kwargs.get("column"), key), "detail": detail,
     }
 
 
@@ -440,10 +394,10 @@ def build_check(suite: Suite, asset_key: dg.AssetKey) -> dg.AssetChecksDefinitio
         metadata={"suite_file": suite.file},
     )
     def gx_check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse,
-                 gx: GreatExpectations) -> dg.AssetCheckResult:
+                 gx: GreatExpectations) -> dg.AssetCheckResult:  # gx: the run's validator is up (run_suite uses it)
         with warehouse.connect() as con:
             report = run_suite(suite, asset_key, con,
-                               previous_rows(context.instance, asset_key, context.run.run_id), gx.context())
+                               previous_rows(context.instance, asset_key, context.run.run_id))
         quality_dir = warehouse.paths.quality
         path = write_report(report, quality_dir, context.run.run_id)
         failures = [Failure(**f) for f in report["failures"]]

@@ -10,13 +10,9 @@ site holds for them, so the site stays small."""
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
-import signal
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,6 +31,7 @@ from kindbelang.dashboard.pages import (
     blinde_vlekken, gemeenteprofiel, kaart, nieuw, overzicht, themas, verantwoording,
 )
 from kindbelang.dashboard.pages.themas import MAX_CSV_ROWS  # noqa: F401 (tests read the limit from here)
+from kindbelang.second_process import second_process
 
 DASHBOARDS_DIR = settings.PROJECT_ROOT / "dashboards"
 # The legend of the CSVs made in the browser (site.js kbSourcedCsv), as formatting.sourced_csv_rows writes it.
@@ -104,8 +101,7 @@ class SiteBuilder:
         database = self.con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database() "
                                     "AND readonly").fetchone()
         separate = [f for f, _ in PAGES if f in SEPARATE_PAGES] if database and (os.cpu_count() or 1) > 1 else []
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as second:
+        with second_process() as second:
             elsewhere = second.submit(build_pages, database[0], self.site, self.geo_dir, self.quality, self.built_at,
                                       separate) if separate else None
             self.render_pages([f for f, _ in PAGES if f not in separate])
@@ -256,17 +252,6 @@ class SiteBuilder:
         """At least two figures over time: a line; a single figure is a card."""
         ptype = self.data.main_period_type(ind["indicator_id"])
         return sum(r["value"] is not None for r in self.data.series(ind["indicator_id"], region, ptype)) > 1
-
-
-def die_with_parent(parent: int) -> None:
-    """A run killed while its site is built must not leave a page builder writing into the half-built site that
-    the next run removes: on Linux the kernel ends this process with its parent (prctl PR_SET_PDEATHSIG)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-    except OSError:  # not Linux: the page builder finishes on its own, the next run cleans up after it
-        pass
-    if os.getppid() != parent:  # the parent died before prctl
-        os._exit(1)
 
 
 def build_pages(database: str, site_dir: Path, geo_dir: Path, quality: tuple[Path, str] | None, built_at: datetime,
