@@ -538,5 +538,15 @@ def serve(args: argparse.Namespace) -> int:
     return serve_service(args)
 
 
+def entry_point() -> None:
+    """`kindbelang` on the command line: main(), then the process ends without the second Python spends tearing
+    down Dagster, DuckDB and Polars (every file is written and closed by then; tests call main() instead)."""
+    code = main()
+    with contextlib.suppress(OSError):  # a reader that went away (`| head`) is not an error of ours
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()
