@@ -33,6 +33,7 @@ class Warehouse(dg.ConfigurableResource):
         try:
             yield self
         finally:
+            self._in_run = False
             if self._con is not None:
                 self._con.close()
                 self._con = None

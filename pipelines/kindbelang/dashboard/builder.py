@@ -74,7 +74,7 @@ class SiteBuilder:
                  built_at: datetime | None = None):
         self.con = con
         self.data = Data(con)
-        self.site = self.out = site_dir
+        self.out = site_dir
         self.geo_dir = geo_dir
         self.quality = quality  # (quality dir, run id) of the run this release comes from
         self.env = jinja2.Environment(
@@ -94,7 +94,7 @@ class SiteBuilder:
     def build(self) -> dict:
         start = time.perf_counter()
         # site_dir is a fresh directory that kindbelang.release renames into place when the build is complete.
-        (self.site / "assets").mkdir(parents=True, exist_ok=True)
+        (self.out / "assets").mkdir(parents=True, exist_ok=True)
         # plotly.js is the vendored partial bundle dashboards/static/plotly-kindbelang.min.js, copied below
         for static in (DASHBOARDS_DIR / "static").iterdir():
             shutil.copyfile(static, self.out / "assets" / static.name)
@@ -102,14 +102,14 @@ class SiteBuilder:
                                     "AND readonly").fetchone()
         separate = [f for f, _ in PAGES if f in SEPARATE_PAGES] if database and (os.cpu_count() or 1) > 1 else []
         with second_process() as second:
-            elsewhere = second.submit(build_pages, database[0], self.site, self.geo_dir, self.quality, self.built_at,
+            elsewhere = second.submit(build_pages, database[0], self.out, self.geo_dir, self.quality, self.built_at,
                                       separate) if separate else None
             self.render_pages([f for f, _ in PAGES if f not in separate])
             if elsewhere is not None:
                 pages, csv_count = elsewhere.result()
                 self.pages_written.update(pages)
                 self.csv_count += csv_count
-        size = sum(p.stat().st_size for p in self.site.rglob("*") if p.is_file())
+        size = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
         return {"pages": len(self.pages_written), "csv_files": self.csv_count, "bytes": size,
                 "seconds": round(time.perf_counter() - start, 2)}
 
