@@ -1010,3 +1010,30 @@ def test_social_network_of_parents_is_explicit(visit, published):
     assert gaps.locator("section[data-gap-limit='open_data'] tr[data-indicator='ouders_sociaal_netwerk_gemeente']"
                         ).count() == 1
     assert gaps.locator("li[data-indicator='ouders_sociaal_netwerk_nl'] .bron").inner_text() == label
+
+
+@pytest.mark.parametrize("values", [
+    [1, 1.0, True, None, 1, True, 1.0],  # equal in Python, three different cells in a CSV
+    [0.0, -0.0, 0.0, None, -0.0],  # equal as dict keys, "0" and "-0" in a CSV
+    [2.5, None, float("nan"), 2.5, None],  # NaN is empty
+    ["a", "a", None, "b", "a", "a"],
+    [3, 3, 3, 7, None, None, 3],
+    [0.1 * i for i in range(50)],
+    [],
+])
+def test_compact_columns_keep_every_cell_apart_that_the_csv_writes_differently(values):
+    """Synthetic columns: the fast way (one kind of cell) gives what the general way gives, and decodes to the
+    cells as json_cell writes them."""
+    from kindbelang.dashboard import formatting
+
+    compact = formatting.compact_column(values)
+    cells = [formatting.json_cell(v) for v in values]
+    distinct, idx = formatting._distinct_cells_by_kind(cells)
+    assert formatting._distinct_cells(cells) == (distinct, idx)
+    if "v" in compact:
+        decoded = compact["v"]
+    elif "i" in compact:
+        decoded = [compact["d"][i] for i in compact["i"]]
+    else:
+        decoded = [compact["d"][i] for i, n in zip(compact["r"][::2], compact["r"][1::2]) for _ in range(n)]
+    assert [(type(c), repr(c)) for c in decoded] == [(type(c), repr(c)) for c in cells]

@@ -344,15 +344,9 @@ def _json_len(data) -> int:
 def compact_column(values: list) -> dict:
     """A column as the smallest of: the values ({"v": [...]}), distinct values and an index per row ({"d", "i"}),
     or distinct values with runs of (index, length) ({"d", "r"}). site.js `decodeColumn` reads all three."""
-    cells = [json_cell(v) for v in values]
-    index: dict[str, int] = {}
-    distinct, idx = [], []
-    for c in cells:
-        key = (type(c), repr(c) if isinstance(c, float) else c)  # 1, 1.0 and True stay apart, and 0.0 and -0.0
-        if key not in index:
-            index[key] = len(distinct)
-            distinct.append(c)
-        idx.append(index[key])
+    cells = [v if v.__class__ in _PLAIN or (v.__class__ is float and math.isfinite(v)) else json_cell(v)
+             for v in values]  # json_cell, without a call for the cells it returns as they are
+    distinct, idx = _distinct_cells(cells)
     runs: list[int] = []
     for i in idx:
         if runs and runs[-2] == i:
@@ -361,3 +355,28 @@ def compact_column(values: list) -> dict:
             runs += [i, 1]
     options = [{"v": cells}, {"d": distinct, "i": idx}, {"d": distinct, "r": runs}]
     return min(options, key=_json_len)
+
+
+_PLAIN = frozenset({type(None), bool, int, str})  # cells that json_cell returns as they are (and finite floats)
+
+
+def _distinct_cells(cells: list) -> tuple[list, list[int]]:
+    """The distinct cells in order of first appearance, and each cell's place among them. 1, 1.0 and True stay
+    apart, and so do 0.0 and -0.0, which a dict would take for one key: such a column takes the general way."""
+    kinds = set(map(type, cells)) - {type(None)}
+    if len(kinds) <= 1 and not (float in kinds and any(c == 0 and math.copysign(1, c) < 0 for c in cells)):
+        place = {c: i for i, c in enumerate(dict.fromkeys(cells))}  # one kind (and None): the cell is its key
+        return list(place), list(map(place.__getitem__, cells))
+    return _distinct_cells_by_kind(cells)
+
+
+def _distinct_cells_by_kind(cells: list) -> tuple[list, list[int]]:
+    index: dict[tuple, int] = {}
+    distinct, idx = [], []
+    for c in cells:
+        key = (type(c), repr(c) if isinstance(c, float) else c)
+        if key not in index:
+            index[key] = len(distinct)
+            distinct.append(c)
+        idx.append(index[key])
+    return distinct, idx

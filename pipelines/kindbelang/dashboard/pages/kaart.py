@@ -60,11 +60,15 @@ def context(b: SiteBuilder) -> dict:
             selections.append((ind_id, period, byear, byear, group))
     order = list(published)
     selections.sort(key=lambda s: (order.index(s[0]), s[1], s[3] or 0))
+    names_by_year: dict[int, dict[str, str]] = {}  # boundary year -> gemeente code -> name, for every series
+    for year, code, name in b.data.memberships.select("boundary_year", "gemeente_code", "gemeente_name").iter_rows():
+        names_by_year.setdefault(year, {})[code] = name
     series = []
     for ind_id, period, year, harmonised_year, group in selections:
         f = files[year]
         geo_used[f["year_of_file"]] = f["file"]
-        series.append(map_series(b, published[ind_id], period, year, harmonised_year, group, f))
+        series.append(map_series(b, published[ind_id], period, year, harmonised_year, group, f,
+                                 names_by_year.get(year, {})))
     # The page loads the boundaries and values of the chosen year only, as assets/kaart/<name>.js calling
     # window.kbKaart(name, data): a script tag works from file://, fetch() does not.
     (b.out / "assets" / "kaart").mkdir(parents=True, exist_ok=True)
@@ -114,11 +118,10 @@ def context(b: SiteBuilder) -> dict:
 
 
 def map_series(b: SiteBuilder, ind: dict, period: str, year: int, harmonised_year: int | None, group: pl.DataFrame,
-               f: dict) -> dict:
-    """One indicator and period on the map: values per gemeente, their source and caveat, and its CSV."""
+               f: dict, names: dict[str, str]) -> dict:
+    """One indicator and period on the map: values per gemeente (``names``: the gemeenten of ``year``), their
+    source and caveat, and its CSV."""
     ind_id = ind["indicator_id"]
-    names = {r["gemeente_code"]: r["gemeente_name"] for r in b.data.memberships.filter(
-        pl.col("boundary_year") == year).iter_rows(named=True)}
     rows = sorted(group.iter_rows(named=True),
                   key=lambda r: names.get(r["region_code"], b.data.region_names.get(r["region_code"], "")))
     key = f"{ind_id}-{period}" + (f"-h{harmonised_year}" if harmonised_year else "")
