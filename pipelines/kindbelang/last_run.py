@@ -23,9 +23,8 @@ from kindbelang import release, settings
 RECORD = "last_successful_run.json"
 # Everything in the project that shapes an output: the code, the SQL models, the suites, the pinned packages and
 # the files the code reads (a superset of what the code versions in kindbelang.versions cover).
-CODE = ("pipelines/kindbelang", "sql", "expectations", "pyproject.toml", "requirements.lock")
-INPUTS = CODE + tuple(dict.fromkeys(f for files in settings.DATA_FILES.values() for f in files
-                                    if not f.startswith(tuple(f"{c}/" for c in CODE))))
+INPUTS = ("pipelines/kindbelang", "sql", "expectations", "pyproject.toml", "requirements.lock",
+          *(f for files in settings.DATA_FILES.values() for f in files))
 
 
 def record_path(out: Path) -> Path:
@@ -39,11 +38,10 @@ def digest(stored_tables: Path, run_settings: dict) -> str:
         [run_settings, sys.version, sorted((k, v) for k, v in os.environ.items() if k.startswith("KINDBELANG_"))],
         sort_keys=True).encode())
     roots = [settings.PROJECT_ROOT / p for p in INPUTS] + [stored_tables]
-    for root in roots:
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for f in files:
-            if f.is_file() and "__pycache__" not in f.parts:
-                h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    files = {f for root in roots for f in (root.rglob("*") if root.is_dir() else [root])}  # each file once
+    for f in sorted(files):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -20,7 +20,7 @@ def second_process() -> ProcessPoolExecutor:
 
 
 def _start(parent: int) -> None:
-    die_with_parent(parent)
+    _die_with_parent(parent)
     # Once the pool shuts it down, the helper's results are with its parent: it skips the second Python spends
     # tearing down GX, pandas and DuckDB at exit, which the parent would wait for.
     atexit.register(_exit_now)
@@ -32,7 +32,7 @@ def _exit_now() -> None:
     os._exit(0)
 
 
-def die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int) -> None:
     """On Linux the kernel ends this process with its parent (prctl PR_SET_PDEATHSIG)."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)

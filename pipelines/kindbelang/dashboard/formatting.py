@@ -327,10 +327,15 @@ def trend_per_year(t: float, unit: str | None) -> str:
 # A big mart table is not written as a CSV file on the site: assets/tabellen/<name>.js holds its columns compactly
 # (`compact_column`) and site.js makes the CSV, in the layout of `sourced_csv_rows`, when the reader downloads it.
 
+_PLAIN = frozenset({type(None), bool, int, str})  # cells that json_cell returns as they are (and finite floats)
+
+
 def json_cell(value):
     """A cell as JSON that site.js writes exactly as `csv_cell` does: numbers, true/false (ja/nee), null (empty),
     text; anything else (lists, dates, decimals) as its CSV text."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if value.__class__ in _PLAIN or (value.__class__ is float and math.isfinite(value)):
+        return value  # the common cells first: compact_column asks for every cell of a table
+    if isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else (value if math.isfinite(value) else csv_cell(value))
@@ -344,8 +349,7 @@ def _json_len(data) -> int:
 def compact_column(values: list) -> dict:
     """A column as the smallest of: the values ({"v": [...]}), distinct values and an index per row ({"d", "i"}),
     or distinct values with runs of (index, length) ({"d", "r"}). site.js `decodeColumn` reads all three."""
-    cells = [v if v.__class__ in _PLAIN or (v.__class__ is float and math.isfinite(v)) else json_cell(v)
-             for v in values]  # json_cell, without a call for the cells it returns as they are
+    cells = list(map(json_cell, values))
     distinct, idx = _distinct_cells(cells)
     runs: list[int] = []
     for i in idx:
@@ -355,9 +359,6 @@ def compact_column(values: list) -> dict:
             runs += [i, 1]
     options = [{"v": cells}, {"d": distinct, "i": idx}, {"d": distinct, "r": runs}]
     return min(options, key=_json_len)
-
-
-_PLAIN = frozenset({type(None), bool, int, str})  # cells that json_cell returns as they are (and finite floats)
 
 
 def _distinct_cells(cells: list) -> tuple[list, list[int]]:
